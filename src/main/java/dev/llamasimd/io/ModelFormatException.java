@@ -1,0 +1,36 @@
+package dev.llamasimd.io;
+
+import java.nio.file.Path;
+
+/**
+ * A model or data file that cannot be read as what it claims to be. The message always names the
+ * file, and where it applies the field or tensor and the byte offset at fault.
+ */
+public class ModelFormatException extends RuntimeException {
+    private final Path file;
+    private final long offset;
+
+    public ModelFormatException(Path file, long offset, String what) {
+        super(file + (offset >= 0 ? " (at byte " + offset + ")" : "") + ": " + what);
+        this.file = file;
+        this.offset = offset;
+    }
+
+    public ModelFormatException(Path file, String what) {
+        this(file, -1, what);
+    }
+
+    public ModelFormatException(Path file, String what, Throwable cause) {
+        this(file, -1, what);
+        initCause(cause);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The byte offset at fault, or -1 where no single offset applies. */
+    public long offset() {
+        return offset;
+    }
+}
