@@ -1,0 +1,248 @@
+package dev.llamasimd.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llamasimd.tensor.GgmlType;
+import dev.llamasimd.tensor.Quant;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Every Vector API kernel against its scalar twin on random shapes, including lengths that are
+ * not multiples of the vector width ({@link Vec#L}) or of the quantisation block.
+ */
+class KernelPropertiesTest {
+    static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0};
+
+    @Provide
+    Arbitrary<GgmlType> types() {
+        return Arbitraries.of(TYPES);
+    }
+
+    static float[] gaussian(Random rnd, int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return a;
+    }
+
+    static MemorySegment encode(GgmlType type, float[] values, int rows, int cols, Arena arena) {
+        MemorySegment seg = arena.allocate(type.bytesFor((long) rows * cols), 64);
+        for (int r = 0; r < rows; r++) {
+            Quant.quantize(type, values, r * cols, cols, seg, r * type.bytesFor(cols));
+        }
+        return seg;
+    }
+
+    /** Quantised types need whole 32-value blocks; the others take any length. */
+    static int cols(GgmlType type, int n) {
+        return type.isQuantized() ? 32 * Math.max(1, (n + 31) / 32) : n;
+    }
+
+    @Property(tries = 300)
+    void rowDecoderIsBitExactWithScalarDequantize(@ForAll("types") GgmlType type,
+                                                  @ForAll @IntRange(min = 1, max = 300) int n,
+                                                  @ForAll long seed) {
+        int cols = cols(type, n);
+        Random rnd = new Random(seed);
+        float[] v = gaussian(rnd, cols, Math.exp(rnd.nextGaussian() * 3));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = encode(type, v, 1, cols, arena);
+            float[] simd = new float[cols];
+            float[] scalar = new float[cols];
+            RowDecoder.decode(type, seg, 0, cols, simd);
+            Quant.dequantize(type, seg, 0, scalar, 0, cols);
+            assertArrayEquals(scalar, simd);
+        }
+    }
+
+    @Property(tries = 20)
+    void f16WidensEveryBitPatternExactly(@ForAll @IntRange(min = 0, max = 65535 - 64) int start) {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 64;
+            MemorySegment seg = arena.allocate(2L * n);
+            for (int i = 0; i < n; i++) {
+                seg.set(Quant.SHORT_LE, 2L * i, (short) (start + i));
+            }
+            float[] simd = new float[n];
+            RowDecoder.decode(GgmlType.F16, seg, 0, n, simd);
+            for (int i = 0; i < n; i++) {
+                float expected = Float.float16ToFloat((short) (start + i));
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(simd[i]),
+                        "f16 bits " + Integer.toHexString(start + i));
+            }
+        }
+    }
+
+    @Property(tries = 200)
+    void matmulEqualsScalarTwin(@ForAll("types") GgmlType type,
+                                @ForAll @IntRange(min = 1, max = 200) int n,
+                                @ForAll @IntRange(min = 1, max = 9) int rows,
+                                @ForAll @IntRange(min = 1, max = 11) int T,
+                                @ForAll long seed) {
+        int cols = cols(type, n);
+        Random rnd = new Random(seed);
+        float[] w = gaussian(rnd, rows * cols, 0.5);
+        float[] x = gaussian(rnd, T * cols, 1.0);
+        int r0 = rnd.nextInt(rows);
+        int r1 = r0 + 1 + rnd.nextInt(rows - r0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = encode(type, w, rows, cols, arena);
+            float[] y = new float[T * rows];
+            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols]);
+            double[] expected = ScalarKernels.matmul(type, seg, rows, cols, x, T);
+            double[] magnitude = ScalarKernels.matmulMagnitude(type, seg, rows, cols, x, T);
+            for (int t = 0; t < T; t++) {
+                for (int r = 0; r < rows; r++) {
+                    int i = t * rows + r;
+                    if (r < r0 || r >= r1) {
+                        assertEquals(0f, y[i], "row outside [r0, r1) written");
+                    } else {
+                        double bound = 1e-6 * magnitude[i] * Math.sqrt(cols) + 1e-30;
+                        assertTrue(Math.abs(y[i] - expected[i]) <= bound,
+                                type + " cols " + cols + " t " + t + " r " + r + ": " + y[i] + " vs " + expected[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void matmulRowDoesNotDependOnBatchOrTile(@ForAll("types") GgmlType type,
+                                             @ForAll @IntRange(min = 1, max = 150) int n,
+                                             @ForAll @IntRange(min = 2, max = 11) int T,
+                                             @ForAll long seed) {
+        int cols = cols(type, n);
+        int rows = 3;
+        Random rnd = new Random(seed);
+        float[] w = gaussian(rnd, rows * cols, 0.5);
+        float[] x = gaussian(rnd, T * cols, 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = encode(type, w, rows, cols, arena);
+            float[] batch = new float[T * rows];
+            Matmul.rows(type, seg, cols, x, 0, T, batch, 0, rows, 0, rows, new float[cols]);
+            for (int t = 0; t < T; t++) {
+                float[] one = new float[rows];
+                Matmul.rows(type, seg, cols, x, t * cols, 1, one, 0, rows, 0, rows, new float[cols]);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToRawIntBits(one[r]), Float.floatToRawIntBits(batch[t * rows + r]),
+                            "token " + t + " row " + r + " of a batch of " + T);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 200)
+    void sumIsPairwiseAndExactOnIntegers(@ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] lanes = new float[Vec.L];
+        double expected = 0;
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = rnd.nextInt(2001) - 1000;
+            expected += lanes[i];
+        }
+        assertEquals(expected, Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, lanes, 0)), 0.0);
+    }
+
+    @Property(tries = 200)
+    void rmsnormEqualsScalarTwin(@ForAll @IntRange(min = 1, max = 300) int n, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] x = gaussian(rnd, n + 3, 2.0);
+        float[] w = gaussian(rnd, n, 1.0);
+        float[] out = new float[n + 5];
+        Ops.rmsnorm(out, 2, x, 3, w, n, 1e-5f);
+        float[] expected = new float[n];
+        ScalarKernels.rmsnorm(expected, java.util.Arrays.copyOfRange(x, 3, 3 + n), w, n, 1e-5f);
+        for (int i = 0; i < n; i++) {
+            assertEquals(expected[i], out[2 + i], 1e-5 * Math.abs(expected[i]) + 1e-6, "index " + i);
+        }
+    }
+
+    @Property(tries = 200)
+    void addAndSiluGateEqualScalar(@ForAll @IntRange(min = 1, max = 300) int n, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] a = gaussian(rnd, n, 3.0);
+        float[] b = gaussian(rnd, n, 3.0);
+        float[] sum = a.clone();
+        Ops.add(sum, b, 0, n);
+        float[] gate = a.clone();
+        Ops.siluGate(gate, b, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(a[i] + b[i], sum[i], 0f);
+            double silu = a[i] / (1 + Math.exp(-a[i]));
+            assertEquals(silu * b[i], gate[i], 1e-6 * Math.abs(silu * b[i]) + 1e-7);
+        }
+    }
+
+    @Property(tries = 200)
+    void attentionEqualsScalarTwin(@ForAll @IntRange(min = 1, max = 80) int headDim,
+                                   @ForAll @IntRange(min = 1, max = 60) int positions,
+                                   @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int from = rnd.nextInt(positions);
+        float[] q = gaussian(rnd, headDim, 1.0);
+        float[] k = gaussian(rnd, positions * headDim, 1.0);
+        float[] v = gaussian(rnd, positions * headDim, 1.0);
+        float scale = (float) (1 / Math.sqrt(headDim));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ks = arena.allocate(4L * k.length);
+            MemorySegment vs = arena.allocate(4L * v.length);
+            MemorySegment.copy(k, 0, ks, Quant.FLOAT_LE, 0, k.length);
+            MemorySegment.copy(v, 0, vs, Quant.FLOAT_LE, 0, v.length);
+            float[] out = new float[headDim + 1];
+            Attention.head(q, 0, ks, 0, vs, 0, headDim, from, positions, scale, new float[positions], out, 1);
+            double[] expected = ScalarKernels.attention(q, k, v, headDim, from, positions, scale);
+            for (int i = 0; i < headDim; i++) {
+                assertEquals(expected[i], out[1 + i], 2e-5 * (1 + Math.abs(expected[i])), "dim " + i);
+            }
+        }
+    }
+
+    @Property(tries = 200)
+    void ropeEqualsScalarTwin(@ForAll boolean interleaved,
+                              @ForAll @IntRange(min = 1, max = 64) int halfHead,
+                              @ForAll @IntRange(min = 0, max = 5000) int pos,
+                              @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int headDim = 2 * halfHead;
+        int rotDims = 2 * (1 + rnd.nextInt(halfHead));
+        float[] invFreq = new float[rotDims / 2];
+        for (int i = 0; i < invFreq.length; i++) {
+            invFreq[i] = 1f / (float) Math.pow(10000, (float) (2 * i) / rotDims);
+        }
+        float[] x = gaussian(rnd, headDim, 1.0);
+        float[] expected = x.clone();
+        ScalarKernels.rope(interleaved, expected, headDim, rotDims, pos, invFreq);
+        float[] cos = new float[invFreq.length];
+        float[] sin = new float[invFreq.length];
+        Rope.angles(invFreq, pos, cos, sin, 0);
+        Rope.rotate(interleaved ? Rope.Layout.INTERLEAVED : Rope.Layout.HALF_SPLIT, x, 0, rotDims / 2, cos, sin, 0);
+        for (int i = 0; i < headDim; i++) {
+            assertEquals(expected[i], x[i], 1e-6 * (1 + Math.abs(expected[i])), "index " + i);
+        }
+    }
+
+    @Property(tries = 50)
+    void softmaxSumsToOneAndMatchesScalar(@ForAll @IntRange(min = 1, max = 500) int n, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] x = gaussian(rnd, n, 5.0);
+        double[] expected = ScalarKernels.softmax(x, n);
+        Ops.softmax(x, 0, n);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            assertEquals(expected[i], x[i], 1e-6);
+            sum += x[i];
+        }
+        assertEquals(1.0, sum, 1e-5);
+    }
+}
