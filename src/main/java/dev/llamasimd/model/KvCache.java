@@ -1,0 +1,92 @@
+package dev.llamasimd.model;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import dev.llamasimd.tensor.Quant;
+
+/**
+ * The key/value cache: off-heap, one contiguous segment per layer for keys and one for values,
+ * laid out {@code [kvHead][position][headDim]} float32 so that one head's positions are
+ * contiguous. Capacity is fixed when the cache is made; {@link #length()} positions are filled.
+ */
+public final class KvCache implements AutoCloseable {
+    private final Arena arena;
+    private final MemorySegment[] keys;
+    private final MemorySegment[] values;
+    private final int capacity;
+    private final int headDim;
+    private int length;
+
+    public KvCache(Config config, int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("KV cache capacity must be positive, not " + capacity);
+        }
+        this.capacity = capacity;
+        this.headDim = config.headDim();
+        long perLayer = 4L * config.kvHeads() * capacity * headDim;
+        this.arena = Arena.ofShared();
+        this.keys = new MemorySegment[config.layers()];
+        this.values = new MemorySegment[config.layers()];
+        try {
+            for (int l = 0; l < config.layers(); l++) {
+                keys[l] = arena.allocate(perLayer, 64);
+                values[l] = arena.allocate(perLayer, 64);
+            }
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw new IllegalArgumentException("a KV cache of " + capacity + " positions needs "
+                    + (2 * perLayer * config.layers() >> 20) + " MiB of off-heap memory, which is not available", e);
+        }
+    }
+
+    /** Bytes a cache of {@code positions} needs for this config. */
+    public static long bytesFor(Config config, int positions) {
+        return 2L * 4 * config.layers() * config.kvHeads() * positions * config.headDim();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Positions {@code [0, length)} hold keys and values. */
+    public int length() {
+        return length;
+    }
+
+    /** Forgets positions {@code >= length} (they will be overwritten); {@code 0} empties the cache. */
+    public void truncate(int length) {
+        if (length < 0 || length > this.length) {
+            throw new IllegalArgumentException("cannot truncate a cache of " + this.length + " positions to " + length);
+        }
+        this.length = length;
+    }
+
+    MemorySegment keys(int layer) {
+        return keys[layer];
+    }
+
+    MemorySegment values(int layer) {
+        return values[layer];
+    }
+
+    /** Byte offset of {@code (kvHead, position)} in a layer's segment. */
+    long offset(int kvHead, int position) {
+        return 4L * ((long) kvHead * capacity + position) * headDim;
+    }
+
+    /** Stores head {@code kvHead} of token rows {@code k}, {@code v} (at {@code off}) at {@code position}. */
+    void store(int layer, int kvHead, int position, float[] k, float[] v, int off) {
+        long at = offset(kvHead, position);
+        MemorySegment.copy(k, off, keys[layer], Quant.FLOAT_LE, at, headDim);
+        MemorySegment.copy(v, off, values[layer], Quant.FLOAT_LE, at, headDim);
+    }
+
+    void setLength(int length) {
+        this.length = length;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

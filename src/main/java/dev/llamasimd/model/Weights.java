@@ -1,0 +1,20 @@
+package dev.llamasimd.model;
+
+/**
+ * The model's tensors, named as in the Llama paper and llama2.c. Matrices are views of the
+ * mapped file; the norm vectors (a few KB) are widened to float arrays at load.
+ *
+ * @param output the classifier; the same matrix as {@code tokenEmbedding} when tied
+ * @param ropeInvFreq the per-pair rotary inverse frequencies, scaling applied
+ */
+public record Weights(Matrix tokenEmbedding, Layer[] layers, float[] outputNorm, Matrix output, float[] ropeInvFreq) {
+
+    /** One transformer block: pre-norm attention, then a pre-norm SwiGLU MLP. */
+    public record Layer(
+            float[] attnNorm, Matrix wq, Matrix wk, Matrix wv, Matrix wo,
+            float[] ffnNorm, Matrix w1, Matrix w2, Matrix w3) {}
+
+    public boolean tiedOutput() {
+        return output.tensor() == tokenEmbedding.tensor();
+    }
+}

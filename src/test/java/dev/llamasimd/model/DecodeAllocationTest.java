@@ -1,0 +1,42 @@
+package dev.llamasimd.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.tensor.GgmlType;
+import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** A decode step allocates nothing on the heap once the JIT has compiled it. */
+class DecodeAllocationTest {
+
+    @Test
+    void decodeStepAllocatesNothing() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().threadId();
+        for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0}) {
+            Random rnd = new Random(7);
+            Config c = RandomModels.config(rnd, type);
+            try (Arena arena = Arena.ofShared(); Parallel serial = Parallel.serial()) {
+                Llama model = RandomModels.model(c, type, false, rnd, serial, arena);
+                int[] token = {1};
+                try (KvCache cache = model.newCache(c.contextLength())) {
+                    State s = model.newState(1, c.contextLength(), false);
+                    long allocated = Long.MAX_VALUE;
+                    // Warm up until the JIT has compiled the loop: allow several rounds to get there.
+                    for (int round = 0; round < 40 && allocated != 0; round++) {
+                        long before = mx.getThreadAllocatedBytes(self);
+                        for (int pos = 0; pos < c.contextLength(); pos++) {
+                            model.forward(s, cache, token, 0, 1, pos);
+                        }
+                        allocated = mx.getThreadAllocatedBytes(self) - before;
+                        cache.truncate(0);
+                    }
+                    assertEquals(0, allocated, type + ": bytes allocated by " + c.contextLength() + " decode steps");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.llamasimd.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.testing.Compare;
+import dev.llamasimd.testing.Golden;
+import dev.llamasimd.testing.Shared;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Logits against the reference implementations (transformers, llama.cpp, llama2.c) through all
+ * three paths: the prompt in one cached forward, in chunks through the cache, and recomputed
+ * without a cache. Tolerances are those the oracles' READMEs give.
+ */
+class OracleTest {
+    /** Layout of the golden file. */
+    enum Kind {
+        /** {@code input_ids, logits, generated_ids, step_logits} (transformers, llama2.c): step k chose id k. */
+        HF,
+        /** {@code input_ids, logits, greedy_ids, greedy_logits} (llama.cpp): greedy_logits[k] follows feeding id k. */
+        LLAMACPP
+    }
+
+    /**
+     * @param tieMargin greedy ids must agree up to the first golden step whose top-1 minus top-2
+     *                  margin is below this: past a near-tie a correct runtime may pick the other id
+     */
+    record Case(String name, String model, String golden, Kind kind, double tolerance, double tieMargin) {
+        Case(String name, String model, String golden, Kind kind, double tolerance) {
+            this(name, model, golden, kind, tolerance, 2 * tolerance);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static final List<Case> CASES = List.of(
+            new Case("hf/seed", "oracles/hf/seed", "oracles/hf/seed/golden.safetensors", Kind.HF, 1e-4),
+            new Case("hf/gqa", "oracles/hf/gqa", "oracles/hf/gqa/golden.safetensors", Kind.HF, 1e-4),
+            new Case("hf/llama3", "oracles/hf/llama3", "oracles/hf/llama3/golden.safetensors", Kind.HF, 5e-4),
+            new Case("hf/long", "oracles/hf/long", "oracles/hf/long/golden.safetensors", Kind.HF, 1e-4),
+            new Case("hf/bf16", "oracles/hf/bf16", "oracles/hf/bf16/golden.safetensors", Kind.HF, 1e-4),
+            new Case("llama2c/gguf", "oracles/llama2c/stories260K-F32.gguf",
+                    "oracles/llama2c/stories260K.golden.safetensors", Kind.HF, 1e-4),
+            new Case("llama2c/hf", "oracles/llama2c/stories260K-hf",
+                    "oracles/llama2c/stories260K.golden.safetensors", Kind.HF, 1e-4),
+            llamacpp("F32", 1e-4),
+            llamacpp("F16", 1e-2),
+            llamacpp("BF16", 5e-2),
+            llamacpp("Q8_0", 0.15),
+            llamacpp("Q4_0", 0.15),
+            new Case("tiny-kjv/hf", "models/tiny-kjv/hf", "models/tiny-kjv/golden/hf-golden.safetensors", Kind.HF, 1e-4),
+            new Case("tiny-kjv/F32.gguf vs hf", "models/tiny-kjv/tiny-kjv-F32.gguf",
+                    "models/tiny-kjv/golden/hf-golden.safetensors", Kind.HF, 1e-4),
+            new Case("tiny-kjv/F32.gguf", "models/tiny-kjv/tiny-kjv-F32.gguf",
+                    "models/tiny-kjv/golden/llamacpp-F32.golden.safetensors", Kind.LLAMACPP, 1e-4),
+            new Case("tiny-kjv/Q8_0.gguf", "models/tiny-kjv/tiny-kjv-Q8_0.gguf",
+                    "models/tiny-kjv/golden/llamacpp-Q8_0.golden.safetensors", Kind.LLAMACPP, 0.25, 0.3));
+
+    private static Case llamacpp(String type, double tolerance) {
+        String base = "oracles/llamacpp/tiny-llama-spm-d64-" + type;
+        return new Case("llamacpp/" + type, base + ".gguf", base + ".golden.safetensors", Kind.LLAMACPP, tolerance,
+                Math.min(2 * tolerance, 0.2));
+    }
+
+    /** The uncached path is quadratic; beyond this many rows it is checked on a prefix. */
+    private static final int UNCACHED_MAX_ROWS = 160;
+
+    private static Parallel parallel;
+
+    @BeforeAll
+    static void pool() {
+        parallel = Parallel.pool(2);
+    }
+
+    @AfterAll
+    static void closePool() {
+        parallel.close();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oracles() {
+        return CASES.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
+    }
+
+    private static void check(Case c) {
+        Path modelPath = Shared.require(c.model());
+        Path goldenPath = Shared.require(c.golden());
+        try (Golden g = new Golden(goldenPath);
+                Llama model = ModelLoader.load(modelPath, parallel)) {
+            int vocab = model.config().vocabSize();
+            int[] input = g.ints("input_ids");
+            int T = input.length;
+            float[] prompt = g.floats("logits");
+            int[] sequence;
+            float[] expected;
+            int[] greedy;
+            if (c.kind() == Kind.HF) {
+                greedy = g.ints("generated_ids");
+                float[] steps = g.floats("step_logits");
+                expected = concat(prompt, Arrays.copyOfRange(steps, vocab, steps.length));
+                sequence = concat(input, Arrays.copyOf(greedy, greedy.length - 1));
+            } else {
+                greedy = g.ints("greedy_ids");
+                expected = concat(prompt, g.floats("greedy_logits"));
+                sequence = concat(input, greedy);
+            }
+            int rows = sequence.length;
+            // Teacher-forced: the golden continuation as the prompt, every row compared.
+            report(c, "cached", LogitsRun.cached(model, sequence, rows, 0), expected, rows, vocab);
+            report(c, "chunked(5)", LogitsRun.cached(model, sequence, 5, 0), expected, rows, vocab);
+            int prefix = Math.min(rows, UNCACHED_MAX_ROWS);
+            report(c, "uncached" + (prefix < rows ? "(first " + prefix + " rows)" : ""),
+                    LogitsRun.uncached(model, Arrays.copyOf(sequence, prefix), 0), expected, prefix, vocab);
+            // Free-running greedy from the prompt, cached and uncached.
+            int n = greedy.length;
+            int agree = agreeingPrefix(c, expected, T, vocab, greedy);
+            int[] cached = LogitsRun.cached(model, input, T, n).generated();
+            assertArrayEquals(Arrays.copyOf(greedy, agree), Arrays.copyOf(cached, agree),
+                    c + ": cached greedy ids " + Arrays.toString(cached));
+            if (rows <= UNCACHED_MAX_ROWS) {
+                int[] uncached = LogitsRun.uncached(model, input, n).generated();
+                assertArrayEquals(cached, uncached, c + ": uncached greedy ids differ from cached");
+            }
+            System.out.printf("%-26s greedy ids equal for %d of %d (the rest follows a near-tie)%n", c, agree, n);
+        }
+    }
+
+    /**
+     * How many greedy ids must match: all, unless the golden chain passes a near-tie (top-1 minus
+     * top-2 below the case's margin), after which a correct runtime may legitimately diverge.
+     */
+    private static int agreeingPrefix(Case c, float[] expected, int T, int vocab, int[] greedy) {
+        for (int k = 0; k < greedy.length; k++) {
+            int row = T - 1 + k;
+            float[] r = Arrays.copyOfRange(expected, row * vocab, (row + 1) * vocab);
+            Arrays.sort(r);
+            if (r[vocab - 1] - r[vocab - 2] < c.tieMargin()) {
+                return k;
+            }
+        }
+        return greedy.length;
+    }
+
+    private static void report(Case c, String path, LogitsRun.Result r, float[] expected, int rows, int vocab) {
+        double worst = 0;
+        int argmaxAgree = 0;
+        for (int row = 0; row < rows; row++) {
+            worst = Math.max(worst, Compare.maxAbsDiff(r.logits(), row * vocab, expected, row * vocab, vocab));
+            if (Compare.argmax(r.logits(), row * vocab, vocab) == Compare.argmax(expected, row * vocab, vocab)) {
+                argmaxAgree++;
+            }
+        }
+        System.out.printf("%-26s %-24s rows %4d  max |diff| %.3g (tolerance %.3g, max |logit| %.3g)  argmax %d/%d%n",
+                c, path, rows, worst, c.tolerance(), Compare.maxAbs(expected), argmaxAgree, rows);
+        assertTrue(worst <= c.tolerance(), c + " " + path + ": max |diff| " + worst + " > " + c.tolerance());
+        assertTrue(argmaxAgree >= 0.9 * rows, c + " " + path + ": argmax agrees on only " + argmaxAgree + "/" + rows);
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
