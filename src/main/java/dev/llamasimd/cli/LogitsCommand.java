@@ -1,0 +1,96 @@
+package dev.llamasimd.cli;
+
+import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.io.Npy;
+import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.ModelLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code logits}: the logits of a prompt of token ids, through the cached or the uncached path. */
+@Command(
+        name = "logits",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs a prompt of token ids and writes the logits of every position (T rows);",
+            "with --greedy K, continues K tokens greedily, prints their ids on one line and adds",
+            "the K-1 rows that chose tokens 2..K (T+K-1 rows in all)."
+        })
+final class LogitsCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "a .gguf file or a Hugging Face directory")
+    Path model;
+
+    @Option(names = "--tokens", required = true, split = ",", paramLabel = "ID", description = "prompt token ids, comma-separated")
+    int[] tokens;
+
+    @CommandLine.ArgGroup(exclusive = true)
+    Mode path = new Mode();
+
+    static final class Mode {
+        @Option(names = "--chunk", paramLabel = "N", description = "feed the prompt N tokens per forward through the KV cache (default: all at once)")
+        Integer chunk;
+
+        @Option(names = "--no-kv-cache", description = "recompute the whole prefix from scratch for every position (the uncached path)")
+        boolean noKvCache;
+    }
+
+    @Option(names = "--greedy", paramLabel = "K", defaultValue = "0", description = "continue K tokens greedily (default: ${DEFAULT-VALUE})")
+    int greedy;
+
+    @Option(names = "--out", paramLabel = "FILE.npy", description = "write the logits as a float32 NumPy array [rows, vocab]")
+    java.nio.file.Path out;
+
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the number of processors)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Override
+    public Integer call() {
+        if (threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
+        }
+        if (greedy < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--greedy must be ≥ 0, not " + greedy);
+        }
+        if (path.chunk != null && path.chunk < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--chunk must be at least 1, not " + path.chunk);
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        try (Parallel pool = Parallel.pool(threads); Llama llama = ModelLoader.load(model, pool)) {
+            long loaded = System.nanoTime();
+            LogitsRun.Result r = path.noKvCache
+                    ? LogitsRun.uncached(llama, tokens, greedy)
+                    : LogitsRun.cached(llama, tokens, path.chunk == null ? tokens.length : path.chunk, greedy);
+            if (greedy > 0) {
+                stdout.println(String.join(" ", Arrays.stream(r.generated()).mapToObj(Integer::toString).toList()));
+                stdout.flush();
+            }
+            if (out != null) {
+                Npy.write(out, r.logits(), r.rows(), r.vocab());
+            }
+            err.printf("model loaded in %.0f ms; %d prompt tokens in %.1f ms (%.1f tokens/s)", (loaded - t0) / 1e6,
+                    tokens.length, r.promptNanos() / 1e6, tokens.length / (r.promptNanos() / 1e9));
+            if (greedy > 1) {
+                err.printf("; %d decode steps in %.1f ms (%.1f tokens/s)", greedy - 1, r.decodeNanos() / 1e6,
+                        (greedy - 1) / (r.decodeNanos() / 1e9));
+            }
+            err.printf("; %s, %s%n", path.noKvCache ? "no KV cache" : "KV cache", Startup.vectorDescription());
+            if (out != null) {
+                err.printf("wrote %d x %d logits to %s%n", r.rows(), r.vocab(), out);
+            }
+            err.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.llamasimd.cli;
+
+import dev.llamasimd.io.ModelFormatException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code java --add-modules jdk.incubator.vector -jar llama-simd.jar COMMAND ...}. Exit codes:
+ * 0 ok, 1 runtime error (bad model file, impossible request), 2 usage error.
+ */
+@Command(
+        name = "llama-simd",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Llama inference on the JDK Vector API.",
+        subcommands = {LogitsCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line with the given output streams and returns the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            PrintWriter w = cmd.getErr();
+            if (e instanceof ModelFormatException || e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+                    || e instanceof UnsupportedOperationException || e instanceof IllegalStateException) {
+                w.println("error: " + e.getMessage());
+            } else {
+                e.printStackTrace(w);
+            }
+            w.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Reports the version and the Vector API species in use. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "llama-simd " + (v == null ? "(development build)" : v),
+                "JDK " + Runtime.version() + ", " + Startup.vectorDescription()
+            };
+        }
+    }
+}
