@@ -8,85 +8,127 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * {@code Y = X Wᵀ} for a block of weight rows: {@code W} is a mapped matrix of any supported type
+ * {@code Y = X Wᵀ} for a range of weight rows: {@code W} is a mapped matrix of any supported type
  * ({@code rows × cols}, row-major), {@code X} holds {@code T} token vectors of length {@code cols}.
  *
- * <p>Each weight row is read from memory once per call, whatever {@code T} is: it is widened to
- * float32 once into a per-thread buffer (which stays in L1) and then multiplied with the tokens
- * four at a time, so each loaded weight vector feeds four FMAs.
+ * <p>One token (decode) takes each row straight from the mapping ({@link Dot}). A batch (prefill)
+ * widens a block of rows to float32 once into the caller's buffer, which stays in cache, and
+ * multiplies it with the tokens in register tiles of 2 rows × 4 tokens: each weight vector loaded
+ * feeds four FMAs and each activation vector two, so the weights are read from memory once per
+ * batch and the FMA units, not the loads, set the pace.
  *
- * <p>Numerics: one (row, token) result is one FMA chain over vector lanes, a fixed-order lane
- * reduction ({@link Vec#sum}) and a scalar FMA tail. It does not depend on {@code T}, on which
- * tile the token falls in, or on how rows are split across threads, so results are bit-identical
- * for any batch size and thread count.
+ * <p>Every (row, token) result has the arithmetic {@link Dot} defines, whichever path computes
+ * it, so results are bit-identical for any batch size, tiling and thread split.
  */
 public final class Matmul {
-    private static final int TILE = 4;
-
     private Matmul() {}
 
     /**
      * Computes rows {@code [r0, r1)} of every token:
      * {@code y[yOff + t*yStride + r] = Σ_j W[r][j] · x[xOff + t*cols + j]} for {@code t < T}.
      *
-     * @param rowBuf scratch of at least {@code cols} floats, owned by the calling thread
+     * @param buf scratch of at least {@code cols} floats owned by the calling thread; a larger one
+     *            lets a batch widen more rows at once
      */
     public static void rows(GgmlType type, MemorySegment w, int cols, float[] x, int xOff, int T,
-                            float[] y, int yOff, int yStride, int r0, int r1, float[] rowBuf) {
+                            float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
         long rowBytes = type.bytesFor(cols);
-        for (int r = r0; r < r1; r++) {
-            RowDecoder.decode(type, w, r * rowBytes, cols, rowBuf);
-            bufferedRow(rowBuf, cols, x, xOff, T, y, yOff + r, yStride);
+        if (T == 1) {
+            for (int r = r0; r < r1; r++) {
+                y[yOff + r] = Dot.dot(type, w, r * rowBytes, cols, x, xOff);
+            }
+            return;
+        }
+        int block = Math.max(1, buf.length / cols);
+        for (int start = r0; start < r1; start += block) {
+            int n = Math.min(block, r1 - start);
+            for (int k = 0; k < n; k++) {
+                RowDecoder.decode(type, w, (start + k) * rowBytes, cols, buf, k * cols);
+            }
+            widened(buf, n, cols, x, xOff, T, y, yOff + start, yStride);
         }
     }
 
-    /** One decoded row against all tokens; results go to {@code y[yPos + t*yStride]}. */
-    static void bufferedRow(float[] wr, int cols, float[] x, int xOff, int T, float[] y, int yPos, int yStride) {
-        int upper = Vec.loopBound(cols);
+    /** {@code n} widened rows in {@code wr} (row k at {@code k*cols}) against all tokens; row k's results go to {@code y[yPos + k + t*yStride]}. */
+    static void widened(float[] wr, int n, int cols, float[] x, int xOff, int T, float[] y, int yPos, int yStride) {
         int t = 0;
-        for (; t + TILE <= T; t += TILE) {
-            int x0 = xOff + t * cols;
-            int x1 = x0 + cols;
-            int x2 = x1 + cols;
-            int x3 = x2 + cols;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int i = 0; i < upper; i += L) {
-                FloatVector wv = FloatVector.fromArray(F, wr, i);
-                a0 = wv.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-                a1 = wv.fma(FloatVector.fromArray(F, x, x1 + i), a1);
-                a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i), a2);
-                a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+        for (; t + 4 <= T; t += 4) {
+            int k = 0;
+            for (; k + 2 <= n; k += 2) {
+                tile2x4(wr, k * cols, cols, x, xOff + t * cols, y, yPos + k + t * yStride, yStride);
             }
-            float s0 = Vec.sum(a0);
-            float s1 = Vec.sum(a1);
-            float s2 = Vec.sum(a2);
-            float s3 = Vec.sum(a3);
-            for (int i = upper; i < cols; i++) {
-                float wi = wr[i];
-                s0 = Math.fma(wi, x[x0 + i], s0);
-                s1 = Math.fma(wi, x[x1 + i], s1);
-                s2 = Math.fma(wi, x[x2 + i], s2);
-                s3 = Math.fma(wi, x[x3 + i], s3);
+            for (; k < n; k++) {
+                for (int u = t; u < t + 4; u++) {
+                    y[yPos + k + u * yStride] = Dot.array(wr, k * cols, cols, x, xOff + u * cols);
+                }
             }
-            y[yPos + t * yStride] = s0;
-            y[yPos + (t + 1) * yStride] = s1;
-            y[yPos + (t + 2) * yStride] = s2;
-            y[yPos + (t + 3) * yStride] = s3;
         }
         for (; t < T; t++) {
-            int x0 = xOff + t * cols;
-            FloatVector a0 = FloatVector.zero(F);
-            for (int i = 0; i < upper; i += L) {
-                a0 = FloatVector.fromArray(F, wr, i).fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            for (int k = 0; k < n; k++) {
+                y[yPos + k + t * yStride] = Dot.array(wr, k * cols, cols, x, xOff + t * cols);
             }
-            float s0 = Vec.sum(a0);
-            for (int i = upper; i < cols; i++) {
-                s0 = Math.fma(wr[i], x[x0 + i], s0);
-            }
-            y[yPos + t * yStride] = s0;
         }
+    }
+
+    /**
+     * Rows {@code w0 = wr[w..]}, {@code w1 = wr[w+cols..]} times tokens {@code x[xt..]} to
+     * {@code x[xt+3cols..]}: 16 accumulators (2 rows × 4 tokens × even/odd vectors), results to
+     * {@code y[yPos + row + token*yStride]}.
+     */
+    private static void tile2x4(float[] wr, int w, int cols, float[] x, int xt, float[] y, int yPos, int yStride) {
+        int w1 = w + cols;
+        int x1 = xt + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, b00 = z, b01 = z, b02 = z, b03 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, b10 = z, b11 = z, b12 = z, b13 = z;
+        int i = 0;
+        for (; i + 2 * L <= cols; i += 2 * L) {
+            FloatVector we0 = FloatVector.fromArray(F, wr, w + i);
+            FloatVector wo0 = FloatVector.fromArray(F, wr, w + i + L);
+            FloatVector we1 = FloatVector.fromArray(F, wr, w1 + i);
+            FloatVector wo1 = FloatVector.fromArray(F, wr, w1 + i + L);
+            FloatVector xe = FloatVector.fromArray(F, x, xt + i);
+            FloatVector xo = FloatVector.fromArray(F, x, xt + i + L);
+            a00 = we0.fma(xe, a00);
+            b00 = wo0.fma(xo, b00);
+            a10 = we1.fma(xe, a10);
+            b10 = wo1.fma(xo, b10);
+            xe = FloatVector.fromArray(F, x, x1 + i);
+            xo = FloatVector.fromArray(F, x, x1 + i + L);
+            a01 = we0.fma(xe, a01);
+            b01 = wo0.fma(xo, b01);
+            a11 = we1.fma(xe, a11);
+            b11 = wo1.fma(xo, b11);
+            xe = FloatVector.fromArray(F, x, x2 + i);
+            xo = FloatVector.fromArray(F, x, x2 + i + L);
+            a02 = we0.fma(xe, a02);
+            b02 = wo0.fma(xo, b02);
+            a12 = we1.fma(xe, a12);
+            b12 = wo1.fma(xo, b12);
+            xe = FloatVector.fromArray(F, x, x3 + i);
+            xo = FloatVector.fromArray(F, x, x3 + i + L);
+            a03 = we0.fma(xe, a03);
+            b03 = wo0.fma(xo, b03);
+            a13 = we1.fma(xe, a13);
+            b13 = wo1.fma(xo, b13);
+        }
+        y[yPos] = finish(Vec.sum(a00.add(b00)), wr, w, x, xt, i, cols);
+        y[yPos + yStride] = finish(Vec.sum(a01.add(b01)), wr, w, x, x1, i, cols);
+        y[yPos + 2 * yStride] = finish(Vec.sum(a02.add(b02)), wr, w, x, x2, i, cols);
+        y[yPos + 3 * yStride] = finish(Vec.sum(a03.add(b03)), wr, w, x, x3, i, cols);
+        y[yPos + 1] = finish(Vec.sum(a10.add(b10)), wr, w1, x, xt, i, cols);
+        y[yPos + 1 + yStride] = finish(Vec.sum(a11.add(b11)), wr, w1, x, x1, i, cols);
+        y[yPos + 1 + 2 * yStride] = finish(Vec.sum(a12.add(b12)), wr, w1, x, x2, i, cols);
+        y[yPos + 1 + 3 * yStride] = finish(Vec.sum(a13.add(b13)), wr, w1, x, x3, i, cols);
+    }
+
+    /** The scalar tail of a dot product from index {@code i}. */
+    private static float finish(float s, float[] wr, int w, float[] x, int xt, int i, int cols) {
+        for (; i < cols; i++) {
+            s = Math.fma(wr[w + i], x[xt + i], s);
+        }
+        return s;
     }
 }

@@ -27,7 +27,8 @@ public final class RowDecoder {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
     /** 16 bytes: one Q4_0 block's quants, or half a Q8_0 block; widened to float in 16/L parts. */
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final int PARTS = 16 / L;
+    /** Float vectors per 16 bytes of quants. */
+    static final int PARTS = 16 / L;
 
     private RowDecoder() {}
 
@@ -39,29 +40,32 @@ public final class RowDecoder {
         };
     }
 
-    /** Decodes the {@code cols} values of the row starting at byte {@code offset} into {@code out[0..cols)}. */
-    public static void decode(GgmlType type, MemorySegment w, long offset, int cols, float[] out) {
+    /** Decodes the {@code cols} values of the row starting at byte {@code offset} into {@code out[o..o+cols)}. */
+    public static void decode(GgmlType type, MemorySegment w, long offset, int cols, float[] out, int o) {
         switch (type) {
-            case F32 -> MemorySegment.copy(w, Quant.FLOAT_LE, offset, out, 0, cols);
-            case F16 -> f16(w, offset, cols, out);
-            case BF16 -> bf16(w, offset, cols, out);
-            case Q8_0 -> q8_0(w, offset, cols, out);
-            case Q4_0 -> q4_0(w, offset, cols, out);
+            case F32 -> MemorySegment.copy(w, Quant.FLOAT_LE, offset, out, o, cols);
+            case F16 -> f16(w, offset, cols, out, o);
+            case BF16 -> bf16(w, offset, cols, out, o);
+            case Q8_0 -> q8_0(w, offset, cols, out, o);
+            case Q4_0 -> q4_0(w, offset, cols, out, o);
             default -> throw new UnsupportedOperationException("no kernel for " + type);
         }
     }
 
-    private static void f16(MemorySegment w, long offset, int cols, float[] out) {
+    private static void f16(MemorySegment w, long offset, int cols, float[] out, int o) {
         int upper = Vec.loopBound(cols);
         int i = 0;
         for (; i < upper; i += L) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, I, 0);
-            widenF16(h).intoArray(out, i);
+            f16(w, offset + 2L * i).intoArray(out, o + i);
         }
         for (; i < cols; i++) {
-            out[i] = Float.float16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
+            out[o + i] = Float.float16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
         }
+    }
+
+    /** {@link Vec#L} F16 values at byte {@code offset}, widened. */
+    static FloatVector f16(MemorySegment w, long offset) {
+        return widenF16((IntVector) ShortVector.fromMemorySegment(S, w, offset, LE).convertShape(VectorOperators.S2I, I, 0));
     }
 
     /**
@@ -78,47 +82,78 @@ public final class RowDecoder {
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
-    private static void bf16(MemorySegment w, long offset, int cols, float[] out) {
+    private static void bf16(MemorySegment w, long offset, int cols, float[] out, int o) {
         int upper = Vec.loopBound(cols);
         int i = 0;
         for (; i < upper; i += L) {
-            ShortVector s = ShortVector.fromMemorySegment(S, w, offset + 2L * i, LE);
-            ((IntVector) s.convertShape(VectorOperators.S2I, I, 0))
-                    .lanewise(VectorOperators.LSHL, 16)
-                    .reinterpretAsFloats()
-                    .intoArray(out, i);
+            bf16(w, offset + 2L * i).intoArray(out, o + i);
         }
         for (; i < cols; i++) {
-            out[i] = Quant.bf16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
+            out[o + i] = Quant.bf16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
         }
     }
 
-    private static void q8_0(MemorySegment w, long offset, int cols, float[] out) {
+    /** {@link Vec#L} BF16 values at byte {@code offset}, widened (a shift). */
+    static FloatVector bf16(MemorySegment w, long offset) {
+        return ((IntVector) ShortVector.fromMemorySegment(S, w, offset, LE).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
+    }
+
+    private static void q8_0(MemorySegment w, long offset, int cols, float[] out, int o) {
         for (int b = 0; b < cols / 32; b++) {
             long blk = offset + 34L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Quant.SHORT_LE, blk)));
+            FloatVector d = scale(w, blk);
             for (int half = 0; half < 2; half++) {
-                ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 2 + 16 * half, LE);
+                ByteVector q = q8Half(w, blk, half);
                 for (int p = 0; p < PARTS; p++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, p))
-                            .mul(d)
-                            .intoArray(out, 32 * b + 16 * half + L * p);
+                    part(q, p, d).intoArray(out, o + 32 * b + 16 * half + L * p);
                 }
             }
         }
     }
 
-    private static void q4_0(MemorySegment w, long offset, int cols, float[] out) {
+    private static void q4_0(MemorySegment w, long offset, int cols, float[] out, int o) {
         for (int b = 0; b < cols / 32; b++) {
             long blk = offset + 18L * b;
-            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Quant.SHORT_LE, blk)));
-            ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 2, LE);
-            ByteVector lo = q.and((byte) 0x0f).sub((byte) 8);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+            FloatVector d = scale(w, blk);
+            ByteVector q = q4Quants(w, blk);
+            ByteVector lo = q4Low(q);
+            ByteVector hi = q4High(q);
             for (int p = 0; p < PARTS; p++) {
-                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(out, 32 * b + L * p);
-                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(out, 32 * b + 16 + L * p);
+                part(lo, p, d).intoArray(out, o + 32 * b + L * p);
+                part(hi, p, d).intoArray(out, o + 32 * b + 16 + L * p);
             }
         }
+    }
+
+    /** A block's F16 scale, broadcast. */
+    static FloatVector scale(MemorySegment w, long block) {
+        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(Quant.SHORT_LE, block)));
+    }
+
+    /** Half {@code h} (16 int8 quants) of the Q8_0 block at {@code block}. */
+    static ByteVector q8Half(MemorySegment w, long block, int h) {
+        return ByteVector.fromMemorySegment(B16, w, block + 2 + 16L * h, LE);
+    }
+
+    /** The 16 packed bytes of the Q4_0 block at {@code block}. */
+    static ByteVector q4Quants(MemorySegment w, long block) {
+        return ByteVector.fromMemorySegment(B16, w, block + 2, LE);
+    }
+
+    /** Values 0..15 of a Q4_0 block: low nibbles − 8. */
+    static ByteVector q4Low(ByteVector q) {
+        return q.and((byte) 0x0f).sub((byte) 8);
+    }
+
+    /** Values 16..31 of a Q4_0 block: high nibbles − 8. */
+    static ByteVector q4High(ByteVector q) {
+        return q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+    }
+
+    /** Lanes {@code [p·L, (p+1)·L)} of 16 int8 values as floats, times the scale. */
+    static FloatVector part(ByteVector q, int p, FloatVector d) {
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
     }
 }

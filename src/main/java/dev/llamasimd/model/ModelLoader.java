@@ -33,8 +33,26 @@ public final class ModelLoader {
 
     /** Loads the model at {@code path} (a {@code .gguf} file or an HF directory) to run on {@code parallel}. */
     public static Llama load(Path path, Parallel parallel) {
+        TensorSource source = open(path);
+        try {
+            return switch (source) {
+                case GgufFile gguf -> fromGguf(gguf, parallel);
+                case HfModelDir hf -> fromHf(hf, parallel);
+                default -> throw new IllegalStateException("unexpected source " + source);
+            };
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Maps the file(s) at {@code path} without building a model: a {@link GgufFile} for a
+     * {@code .gguf} file, a {@link HfModelDir} for a directory.
+     */
+    public static TensorSource open(Path path) {
         if (Files.isDirectory(path)) {
-            return loadHf(path, parallel);
+            return HfModelDir.open(path);
         }
         if (!Files.isRegularFile(path)) {
             throw new ModelFormatException(path, "no such model file or directory");
@@ -45,7 +63,11 @@ public final class ModelLoader {
                     : "";
             throw new ModelFormatException(path, 0, "not a GGUF file (no 'GGUF' magic)" + hint);
         }
-        return loadGguf(path, parallel);
+        try {
+            return GgufFile.open(path);
+        } catch (IOException e) {
+            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
+        }
     }
 
     private static boolean startsWithGgufMagic(Path path) {
@@ -56,62 +78,52 @@ public final class ModelLoader {
         }
     }
 
-    private static Llama loadGguf(Path path, Parallel parallel) {
-        GgufFile file;
-        try {
-            file = GgufFile.open(path);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
+    private static Llama fromGguf(GgufFile file, Parallel parallel) {
+        Path path = file.path();
+        GgufMetadata md = file.metadata();
+        String arch = md.getString("general.architecture");
+        requireSupported(path, "general.architecture", arch);
+        String p = arch + ".";
+        int dim = md.getInt(p + "embedding_length");
+        int heads = md.getInt(p + "attention.head_count");
+        int headDim = md.getIntOrDefault(p + "attention.key_length", dim / heads);
+        if (md.has(p + "attention.value_length") && md.getInt(p + "attention.value_length") != headDim) {
+            throw new ModelFormatException(path, p + "attention.value_length differs from the key length "
+                    + headDim + ", which llama-simd does not support");
         }
-        try {
-            GgufMetadata md = file.metadata();
-            String arch = md.getString("general.architecture");
-            requireSupported(path, "general.architecture", arch);
-            String p = arch + ".";
-            int dim = md.getInt(p + "embedding_length");
-            int heads = md.getInt(p + "attention.head_count");
-            int headDim = md.getIntOrDefault(p + "attention.key_length", dim / heads);
-            if (md.has(p + "attention.value_length") && md.getInt(p + "attention.value_length") != headDim) {
-                throw new ModelFormatException(path, p + "attention.value_length differs from the key length "
-                        + headDim + ", which llama-simd does not support");
-            }
-            Tensor embedding = file.tensor("token_embd.weight");
-            RopeScaling scaling = ggufRopeScaling(path, md, p);
-            Config config = build(path, () -> new Config(
-                    arch,
-                    dim,
-                    md.getInt(p + "feed_forward_length"),
-                    md.getInt(p + "block_count"),
-                    heads,
-                    md.getIntOrDefault(p + "attention.head_count_kv", heads),
-                    headDim,
-                    embedding.rows(),
-                    md.getInt(p + "context_length"),
-                    md.getFloat(p + "attention.layer_norm_rms_epsilon"),
-                    md.getFloatOrDefault(p + "rope.freq_base", 10000f),
-                    md.getIntOrDefault(p + "rope.dimension_count", headDim),
-                    Rope.Layout.INTERLEAVED,
-                    scaling));
-            if (md.has(p + "vocab_size") && md.getInt(p + "vocab_size") != config.vocabSize()) {
-                throw new ModelFormatException(path, p + "vocab_size = " + md.getInt(p + "vocab_size")
-                        + " but token_embd.weight has " + config.vocabSize() + " rows");
-            }
-            Tensor freqs = file.optionalTensor("rope_freqs.weight");
-            float[] freqFactors = freqs == null ? null : vector(file, freqs, config.ropeDims() / 2);
-            Weights weights = weights(file, config, config.ropeInvFreq(freqFactors), "token_embd.weight",
-                    "output_norm.weight", file.optionalTensor("output.weight") == null ? null : "output.weight",
-                    l -> new String[] {
-                        "blk." + l + ".attn_norm.weight", "blk." + l + ".attn_q.weight",
-                        "blk." + l + ".attn_k.weight", "blk." + l + ".attn_v.weight",
-                        "blk." + l + ".attn_output.weight", "blk." + l + ".ffn_norm.weight",
-                        "blk." + l + ".ffn_gate.weight", "blk." + l + ".ffn_down.weight",
-                        "blk." + l + ".ffn_up.weight"
-                    });
-            return new Llama(config, weights, parallel, file);
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
+        Tensor embedding = file.tensor("token_embd.weight");
+        RopeScaling scaling = ggufRopeScaling(path, md, p);
+        Config config = build(path, () -> new Config(
+                arch,
+                dim,
+                md.getInt(p + "feed_forward_length"),
+                md.getInt(p + "block_count"),
+                heads,
+                md.getIntOrDefault(p + "attention.head_count_kv", heads),
+                headDim,
+                embedding.rows(),
+                md.getInt(p + "context_length"),
+                md.getFloat(p + "attention.layer_norm_rms_epsilon"),
+                md.getFloatOrDefault(p + "rope.freq_base", 10000f),
+                md.getIntOrDefault(p + "rope.dimension_count", headDim),
+                Rope.Layout.INTERLEAVED,
+                scaling));
+        if (md.has(p + "vocab_size") && md.getInt(p + "vocab_size") != config.vocabSize()) {
+            throw new ModelFormatException(path, p + "vocab_size = " + md.getInt(p + "vocab_size")
+                    + " but token_embd.weight has " + config.vocabSize() + " rows");
         }
+        Tensor freqs = file.optionalTensor("rope_freqs.weight");
+        float[] freqFactors = freqs == null ? null : vector(file, freqs, config.ropeDims() / 2);
+        Weights weights = weights(file, config, config.ropeInvFreq(freqFactors), "token_embd.weight",
+                "output_norm.weight", file.optionalTensor("output.weight") == null ? null : "output.weight",
+                l -> new String[] {
+                    "blk." + l + ".attn_norm.weight", "blk." + l + ".attn_q.weight",
+                    "blk." + l + ".attn_k.weight", "blk." + l + ".attn_v.weight",
+                    "blk." + l + ".attn_output.weight", "blk." + l + ".ffn_norm.weight",
+                    "blk." + l + ".ffn_gate.weight", "blk." + l + ".ffn_down.weight",
+                    "blk." + l + ".ffn_up.weight"
+                });
+        return new Llama(config, weights, parallel, file);
     }
 
     private static RopeScaling ggufRopeScaling(Path path, GgufMetadata md, String p) {
@@ -124,57 +136,51 @@ public final class ModelLoader {
         };
     }
 
-    private static Llama loadHf(Path dir, Parallel parallel) {
-        HfModelDir hf = HfModelDir.open(dir);
-        try {
-            Json.Obj cfg = hf.config();
-            Path cfgFile = dir.resolve(HfModelDir.CONFIG);
-            String arch = cfg.optString("model_type", "llama");
-            requireSupported(cfgFile, "model_type", arch);
-            String act = cfg.optString("hidden_act", "silu");
-            if (!act.equals("silu")) {
-                throw new ModelFormatException(cfgFile, "hidden_act '" + act + "' is not supported (supported: silu)");
-            }
-            for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
-                if (cfg.optBoolean(bias, false)) {
-                    throw new ModelFormatException(cfgFile, bias + " = true is not supported yet");
-                }
-            }
-            int dim = cfg.getInt("hidden_size");
-            int heads = cfg.getInt("num_attention_heads");
-            int headDim = cfg.optInt("head_dim", dim / heads);
-            Config config = build(cfgFile, () -> new Config(
-                    arch,
-                    dim,
-                    cfg.getInt("intermediate_size"),
-                    cfg.getInt("num_hidden_layers"),
-                    heads,
-                    cfg.optInt("num_key_value_heads", heads),
-                    headDim,
-                    cfg.getInt("vocab_size"),
-                    cfg.optInt("max_position_embeddings", 2048),
-                    (float) cfg.optDouble("rms_norm_eps", 1e-6),
-                    (float) cfg.optDouble("rope_theta", 10000),
-                    headDim,
-                    Rope.Layout.HALF_SPLIT,
-                    hfRopeScaling(cfgFile, cfg.optObject("rope_scaling"))));
-            boolean tied = cfg.optBoolean("tie_word_embeddings", false);
-            Weights weights = weights(hf, config, config.ropeInvFreq(null), "model.embed_tokens.weight",
-                    "model.norm.weight", tied ? null : "lm_head.weight",
-                    l -> {
-                        String b = "model.layers." + l + ".";
-                        return new String[] {
-                            b + "input_layernorm.weight", b + "self_attn.q_proj.weight",
-                            b + "self_attn.k_proj.weight", b + "self_attn.v_proj.weight",
-                            b + "self_attn.o_proj.weight", b + "post_attention_layernorm.weight",
-                            b + "mlp.gate_proj.weight", b + "mlp.down_proj.weight", b + "mlp.up_proj.weight"
-                        };
-                    });
-            return new Llama(config, weights, parallel, hf);
-        } catch (RuntimeException e) {
-            hf.close();
-            throw e;
+    private static Llama fromHf(HfModelDir hf, Parallel parallel) {
+        Json.Obj cfg = hf.config();
+        Path cfgFile = hf.dir().resolve(HfModelDir.CONFIG);
+        String arch = cfg.optString("model_type", "llama");
+        requireSupported(cfgFile, "model_type", arch);
+        String act = cfg.optString("hidden_act", "silu");
+        if (!act.equals("silu")) {
+            throw new ModelFormatException(cfgFile, "hidden_act '" + act + "' is not supported (supported: silu)");
         }
+        for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
+            if (cfg.optBoolean(bias, false)) {
+                throw new ModelFormatException(cfgFile, bias + " = true is not supported yet");
+            }
+        }
+        int dim = cfg.getInt("hidden_size");
+        int heads = cfg.getInt("num_attention_heads");
+        int headDim = cfg.optInt("head_dim", dim / heads);
+        Config config = build(cfgFile, () -> new Config(
+                arch,
+                dim,
+                cfg.getInt("intermediate_size"),
+                cfg.getInt("num_hidden_layers"),
+                heads,
+                cfg.optInt("num_key_value_heads", heads),
+                headDim,
+                cfg.getInt("vocab_size"),
+                cfg.optInt("max_position_embeddings", 2048),
+                (float) cfg.optDouble("rms_norm_eps", 1e-6),
+                (float) cfg.optDouble("rope_theta", 10000),
+                headDim,
+                Rope.Layout.HALF_SPLIT,
+                hfRopeScaling(cfgFile, cfg.optObject("rope_scaling"))));
+        boolean tied = cfg.optBoolean("tie_word_embeddings", false);
+        Weights weights = weights(hf, config, config.ropeInvFreq(null), "model.embed_tokens.weight",
+                "model.norm.weight", tied ? null : "lm_head.weight",
+                l -> {
+                    String b = "model.layers." + l + ".";
+                    return new String[] {
+                        b + "input_layernorm.weight", b + "self_attn.q_proj.weight",
+                        b + "self_attn.k_proj.weight", b + "self_attn.v_proj.weight",
+                        b + "self_attn.o_proj.weight", b + "post_attention_layernorm.weight",
+                        b + "mlp.gate_proj.weight", b + "mlp.down_proj.weight", b + "mlp.up_proj.weight"
+                    };
+                });
+        return new Llama(config, weights, parallel, hf);
     }
 
     private static RopeScaling hfRopeScaling(Path file, Json.Obj s) {

@@ -19,7 +19,10 @@ public final class State {
     final float[] hb2;
     final float[] cos;
     final float[] sin;
-    /** Per worker: one widened weight row. */
+    /** Rows a worker widens at once in a batch: 16 rows of 8192 floats are 512 KiB, an L2's worth. */
+    private static final int ROW_BLOCK = 16;
+
+    /** Per worker: widened weight rows (a batch multiplies a block of them at a time). */
     final float[][] rowBuf;
     /** Per worker: attention scores over the context. */
     final float[][] scores;
@@ -55,7 +58,7 @@ public final class State {
         cos = new float[maxBatch * c.ropeDims() / 2];
         sin = new float[maxBatch * c.ropeDims() / 2];
         int widest = Math.max(Math.max(c.dim(), c.ffnDim()), c.qDim());
-        rowBuf = new float[workers][widest];
+        rowBuf = new float[workers][(maxBatch > 1 ? ROW_BLOCK : 1) * widest];
         scores = new float[workers][maxContext];
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
         matmul = new Llama.MatmulTask(this);

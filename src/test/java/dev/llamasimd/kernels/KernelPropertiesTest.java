@@ -60,7 +60,7 @@ class KernelPropertiesTest {
             MemorySegment seg = encode(type, v, 1, cols, arena);
             float[] simd = new float[cols];
             float[] scalar = new float[cols];
-            RowDecoder.decode(type, seg, 0, cols, simd);
+            RowDecoder.decode(type, seg, 0, cols, simd, 0);
             Quant.dequantize(type, seg, 0, scalar, 0, cols);
             assertArrayEquals(scalar, simd);
         }
@@ -75,7 +75,7 @@ class KernelPropertiesTest {
                 seg.set(Quant.SHORT_LE, 2L * i, (short) (start + i));
             }
             float[] simd = new float[n];
-            RowDecoder.decode(GgmlType.F16, seg, 0, n, simd);
+            RowDecoder.decode(GgmlType.F16, seg, 0, n, simd, 0);
             for (int i = 0; i < n; i++) {
                 float expected = Float.float16ToFloat((short) (start + i));
                 assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(simd[i]),
@@ -99,7 +99,7 @@ class KernelPropertiesTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] y = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols]);
+            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols * (1 + rnd.nextInt(4)) + rnd.nextInt(cols)]);
             double[] expected = ScalarKernels.matmul(type, seg, rows, cols, x, T);
             double[] magnitude = ScalarKernels.matmulMagnitude(type, seg, rows, cols, x, T);
             for (int t = 0; t < T; t++) {
@@ -123,14 +123,17 @@ class KernelPropertiesTest {
                                              @ForAll @IntRange(min = 2, max = 11) int T,
                                              @ForAll long seed) {
         int cols = cols(type, n);
-        int rows = 3;
         Random rnd = new Random(seed);
+        int rows = 1 + rnd.nextInt(7);
         float[] w = gaussian(rnd, rows * cols, 0.5);
         float[] x = gaussian(rnd, T * cols, 1.0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] batch = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, batch, 0, rows, 0, rows, new float[cols]);
+            Matmul.rows(type, seg, cols, x, 0, T, batch, 0, rows, 0, rows, new float[cols * rows]);
+            float[] blockOfOne = new float[T * rows];
+            Matmul.rows(type, seg, cols, x, 0, T, blockOfOne, 0, rows, 0, rows, new float[cols]);
+            assertArrayEquals(batch, blockOfOne, "row blocks of 1 and of " + rows);
             for (int t = 0; t < T; t++) {
                 float[] one = new float[rows];
                 Matmul.rows(type, seg, cols, x, t * cols, 1, one, 0, rows, 0, rows, new float[cols]);
@@ -237,11 +240,17 @@ class KernelPropertiesTest {
         Random rnd = new Random(seed);
         float[] x = gaussian(rnd, n, 5.0);
         double[] expected = ScalarKernels.softmax(x, n);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : x) {
+            max = Math.max(max, v);
+        }
+        float[] in = x.clone();
         Ops.softmax(x, 0, n);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            // a float sum of n terms is good to about n ulps, relative
-            assertEquals(expected[i], x[i], n * 1.2e-7 * expected[i] + 1e-12, "index " + i);
+            // float rounding of x - max (relative error of e^(x-max) ≈ |x-max| ulps) and of a sum of n terms
+            double relative = (Math.abs(in[i] - max) + n + 2) * 1.2e-7;
+            assertEquals(expected[i], x[i], relative * expected[i] + 1e-30, "index " + i);
             sum += x[i];
         }
         assertEquals(1.0, sum, 1e-5);
