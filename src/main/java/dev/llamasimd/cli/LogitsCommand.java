@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code logits}: the logits of a prompt of token ids, through the cached or the uncached path. */
@@ -27,8 +28,8 @@ final class LogitsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "a .gguf file or a Hugging Face directory")
-    Path model;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Option(names = "--tokens", required = true, split = ",", paramLabel = "ID", description = "prompt token ids, comma-separated")
     int[] tokens;
@@ -48,15 +49,13 @@ final class LogitsCommand implements Callable<Integer> {
     int greedy;
 
     @Option(names = "--out", paramLabel = "FILE.npy", description = "write the logits as a float32 NumPy array [rows, vocab]")
-    java.nio.file.Path out;
-
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the number of processors)")
-    int threads = Runtime.getRuntime().availableProcessors();
+    Path out;
 
     @Override
     public Integer call() {
-        if (threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
+        if (modelOptions.threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--threads must be at least 1, not " + modelOptions.threads);
         }
         if (greedy < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--greedy must be ≥ 0, not " + greedy);
@@ -67,7 +66,8 @@ final class LogitsCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        try (Parallel pool = Parallel.pool(threads); Llama llama = ModelLoader.load(model, pool)) {
+        try (Parallel pool = Parallel.pool(modelOptions.threads);
+                Llama llama = ModelLoader.load(modelOptions.model, pool)) {
             long loaded = System.nanoTime();
             LogitsRun.Result r = path.noKvCache
                     ? LogitsRun.uncached(llama, tokens, greedy)

@@ -1,7 +1,9 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.io.ModelFormatException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,14 +16,19 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Llama inference on the JDK Vector API.",
-        subcommands = {LogitsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            GenerateCommand.class, ChatCommand.class, InspectCommand.class, LogitsCommand.class, BenchCommand.class,
+            SynthCommand.class, TokenizeCommand.class, DetokenizeCommand.class, CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        // Token text is UTF-8 whatever the platform's locale says.
+        System.exit(run(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
+                new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), args));
     }
 
     /** Runs the command line with the given output streams and returns the exit code. */

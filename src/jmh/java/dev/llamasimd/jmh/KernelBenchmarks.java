@@ -1,0 +1,107 @@
+package dev.llamasimd.jmh;
+
+import dev.llamasimd.kernels.Attention;
+import dev.llamasimd.kernels.Matmul;
+import dev.llamasimd.tensor.GgmlType;
+import dev.llamasimd.tensor.Quant;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The kernels on one thread, at Llama-3.2-1B sizes: matvec (decode, T = 1) and matmul (prefill,
+ * T = 64) per weight type over a 2048 × 2048 matrix, and attention of one head over 1024
+ * cached positions. Matvec reads 4 M weights per call: divide bytes by the time for GB/s.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class KernelBenchmarks {
+    private static final int ROWS = 2048;
+    private static final int COLS = 2048;
+    private static final int BATCH = 64;
+
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    public String type;
+
+    private Arena arena;
+    private GgmlType t;
+    private MemorySegment weights;
+    private float[] x;
+    private float[] y;
+    private float[] buf;
+    private MemorySegment keys;
+    private MemorySegment values;
+    private float[] q;
+    private float[] scores;
+    private float[] out;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        SplittableRandom rnd = new SplittableRandom(1);
+        t = GgmlType.valueOf(type);
+        arena = Arena.ofShared();
+        float[] row = new float[COLS];
+        weights = arena.allocate(t.bytesFor((long) ROWS * COLS), 64);
+        for (int r = 0; r < ROWS; r++) {
+            for (int j = 0; j < COLS; j++) {
+                row[j] = (float) (rnd.nextDouble() - 0.5) * 0.04f;
+            }
+            Quant.quantize(t, row, 0, COLS, weights, r * t.bytesFor(COLS));
+        }
+        x = new float[BATCH * COLS];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextDouble() - 0.5f;
+        }
+        y = new float[BATCH * ROWS];
+        buf = new float[16 * COLS];
+        int positions = 1024;
+        int headDim = 64;
+        keys = arena.allocate(4L * positions * headDim, 64);
+        values = arena.allocate(4L * positions * headDim, 64);
+        for (long i = 0; i < (long) positions * headDim; i++) {
+            keys.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble());
+            values.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble());
+        }
+        q = new float[headDim];
+        scores = new float[positions];
+        out = new float[headDim];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    /** Decode: one token through the whole matrix. */
+    @Benchmark
+    public float matvec() {
+        Matmul.rows(t, weights, COLS, x, 0, 1, y, 0, ROWS, 0, ROWS, buf);
+        return y[ROWS - 1];
+    }
+
+    /** Prefill: 64 tokens through the whole matrix. */
+    @Benchmark
+    public float matmul64() {
+        Matmul.rows(t, weights, COLS, x, 0, BATCH, y, 0, ROWS, 0, ROWS, buf);
+        return y[y.length - 1];
+    }
+
+    /** One query head against 1024 cached positions of 64 values (independent of the weight type). */
+    @Benchmark
+    public float attention() {
+        Attention.head(q, 0, keys, 0, values, 0, 64, 0, 1024, 0.125f, scores, out, 0);
+        return out[0];
+    }
+}

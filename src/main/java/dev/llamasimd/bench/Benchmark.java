@@ -1,0 +1,195 @@
+package dev.llamasimd.bench;
+
+import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.kernels.Vec;
+import dev.llamasimd.model.Config;
+import dev.llamasimd.model.KvCache;
+import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.Matrix;
+import dev.llamasimd.model.ModelLoader;
+import dev.llamasimd.model.State;
+import dev.llamasimd.model.Weights;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * llama-bench-style measurements: prompt processing (prefill) and text generation (decode)
+ * speed, set against the memory bandwidth this process measures itself. Decode reads every
+ * weight byte once per token, so {@code tokens/s × bytes/token ÷ bandwidth} says how close to
+ * the hardware limit it runs.
+ */
+public final class Benchmark {
+
+    /**
+     * @param promptLengths prefill lengths to time
+     * @param generate      tokens to decode
+     * @param repeat        timed runs per measurement (after one warm-up run); the median is reported
+     * @param useKvCache    false times the uncached loop (each decode step recomputes the whole sequence)
+     */
+    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache) {
+        public Options {
+            promptLengths = promptLengths.clone();
+            if (promptLengths.length == 0 || Arrays.stream(promptLengths).anyMatch(n -> n < 1)) {
+                throw new IllegalArgumentException("prompt lengths must be ≥ 1: " + Arrays.toString(promptLengths));
+            }
+            if (generate < 1 || repeat < 1) {
+                throw new IllegalArgumentException("--gen and --repeat must be ≥ 1");
+            }
+        }
+    }
+
+    /**
+     * @param prefillTokensPerSecond prompt length → median tokens/s
+     * @param firstTokenMillis       prompt length → median time to the first token's logits
+     * @param coldPrefillTokensPerSecond the very first (unwarmed) prefill of the first prompt length
+     * @param peakRssBytes           peak resident memory before the bandwidth test (which maps 1 GiB)
+     */
+    public record Result(String model, String jdk, String species, int threads, boolean useKvCache, long loadMillis,
+                         Map<Integer, Double> prefillTokensPerSecond, Map<Integer, Double> firstTokenMillis,
+                         double coldPrefillTokensPerSecond, double decodeTokensPerSecond, long peakRssBytes,
+                         double allocBytesPerToken, double bandwidthBytesPerSecond, long bytesPerToken) {
+
+        public double decodeEfficiency() {
+            return decodeTokensPerSecond * bytesPerToken / bandwidthBytesPerSecond;
+        }
+    }
+
+    private Benchmark() {}
+
+    public static Result run(Path path, int threads, Options o, Consumer<String> progress) {
+        try (Parallel parallel = Parallel.pool(threads)) {
+            long t0 = System.nanoTime();
+            try (Llama llama = ModelLoader.load(path, parallel)) {
+                long loadMillis = (System.nanoTime() - t0) / 1_000_000;
+                Config c = llama.config();
+                int longest = Arrays.stream(o.promptLengths()).max().orElseThrow();
+                int capacity = Math.max(longest, 1 + o.generate());
+                if (capacity > c.contextLength()) {
+                    throw new IllegalArgumentException("a prompt of " + longest + " or " + o.generate()
+                            + " generated tokens exceed the model's context length " + c.contextLength());
+                }
+                int[] tokens = new SplittableRandom(1).ints(capacity, 0, c.vocabSize()).toArray();
+                Map<Integer, Double> prefill = new LinkedHashMap<>();
+                Map<Integer, Double> ttft = new LinkedHashMap<>();
+                double cold = 0;
+                try (KvCache cache = llama.newCache(capacity)) {
+                    State state = llama.newState(Math.min(longest, 512), capacity, false);
+                    for (int p : o.promptLengths()) {
+                        progress.accept("prefill " + p + " tokens");
+                        double[] seconds = new double[o.repeat() + 1];
+                        for (int r = 0; r < seconds.length; r++) {
+                            long s = System.nanoTime();
+                            prefill(llama, state, cache, tokens, p);
+                            seconds[r] = (System.nanoTime() - s) / 1e9;
+                        }
+                        if (prefill.isEmpty()) {
+                            cold = p / seconds[0];
+                        }
+                        double median = median(Arrays.copyOfRange(seconds, 1, seconds.length));
+                        prefill.put(p, p / median);
+                        ttft.put(p, median * 1000);
+                    }
+                    progress.accept("decode " + o.generate() + " tokens");
+                    double[] seconds = new double[o.repeat() + 1];
+                    double alloc = 0;
+                    int[] sequence = new int[o.generate() + 1];
+                    for (int r = 0; r < seconds.length; r++) {
+                        sequence[0] = tokens[0];
+                        long bytes = allocatedBytes();
+                        long s = System.nanoTime();
+                        decode(llama, state, cache, sequence, o.generate(), o.useKvCache());
+                        seconds[r] = (System.nanoTime() - s) / 1e9;
+                        alloc = (double) (allocatedBytes() - bytes) / o.generate();
+                    }
+                    double decode = o.generate() / median(Arrays.copyOfRange(seconds, 1, seconds.length));
+                    long rss = peakRss();
+                    progress.accept("memory bandwidth");
+                    double bandwidth = Bandwidth.measure(parallel, 1L << 30, 5);
+                    long perToken = bytesPerToken(llama, 1 + o.generate() / 2);
+                    return new Result(path.toString(), Runtime.version().toString(), Vec.F.toString(), threads,
+                            o.useKvCache(), loadMillis, prefill, ttft, cold, decode, rss, alloc, bandwidth,
+                            perToken);
+                }
+            }
+        }
+    }
+
+    /** The prompt's first {@code n} tokens from an empty cache, batched. */
+    static void prefill(Llama llama, State state, KvCache cache, int[] tokens, int n) {
+        cache.truncate(0);
+        for (int pos = 0; pos < n; pos += state.maxBatch()) {
+            llama.forward(state, cache, tokens, pos, Math.min(state.maxBatch(), n - pos), pos);
+        }
+    }
+
+    /**
+     * From the start token {@code sequence[0]}, {@code n} greedy steps written to
+     * {@code sequence[1..n]}: with the cache one token each; without it the whole sequence each
+     * step from an emptied cache.
+     */
+    static void decode(Llama llama, State state, KvCache cache, int[] sequence, int n, boolean useKvCache) {
+        int vocab = llama.config().vocabSize();
+        cache.truncate(0);
+        for (int i = 0; i < n; i++) {
+            if (useKvCache) {
+                llama.forward(state, cache, sequence, i, 1, i);
+            } else {
+                prefill(llama, state, cache, sequence, i + 1);
+            }
+            sequence[i + 1] = argmax(state.logits, vocab);
+        }
+    }
+
+    private static int argmax(float[] x, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (x[i] > x[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Weight bytes every decoded token reads, plus its keys and values at {@code context} positions. */
+    public static long bytesPerToken(Llama llama, int context) {
+        Weights w = llama.weights();
+        long bytes = w.output().tensor().data().byteSize();
+        for (Weights.Layer l : w.layers()) {
+            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()}) {
+                bytes += m.tensor().data().byteSize();
+            }
+        }
+        return bytes + KvCache.bytesFor(llama.config(), context);
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
+    }
+
+    /** The process's peak resident set (Linux {@code VmHWM}), or -1 where unknown. */
+    static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.llamasimd.cli;
+
+import dev.llamasimd.bench.Benchmark;
+import dev.llamasimd.bench.ContextSweep;
+import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.ModelLoader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: prefill and decode speed against the measured memory bandwidth. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measures prompt processing (prefill) and generation (decode) speed, time to first token,",
+            "load time, peak RSS, heap allocated per decoded token and the in-process read bandwidth,",
+            "and reports decode efficiency = tokens/s x bytes per token / bandwidth.",
+            "With --sweep-context, writes ms/token against context length, with and without the KV",
+            "cache, as CSV and SVG."
+        })
+final class BenchCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--prompt", split = ",", paramLabel = "N", defaultValue = "128,512", description = "prompt lengths to prefill (default: ${DEFAULT-VALUE})")
+    int[] prompts;
+
+    @Option(names = "--gen", paramLabel = "N", defaultValue = "128", description = "tokens to decode (default: ${DEFAULT-VALUE})")
+    int gen;
+
+    @Option(names = "--repeat", paramLabel = "R", defaultValue = "3", description = "timed runs per measurement after a warm-up; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeat;
+
+    @Option(names = "--no-kv-cache", description = "time the uncached decode loop (the whole sequence every step)")
+    boolean noKvCache;
+
+    @Option(names = "--json", description = "print one JSON object instead of the table")
+    boolean json;
+
+    @Option(names = "--sweep-context", description = "also sweep the context length and write PREFIX.csv and PREFIX.svg")
+    boolean sweep;
+
+    @Option(names = "--sweep-out", paramLabel = "PREFIX", defaultValue = "context-sweep", description = "output path prefix for --sweep-context (default: ${DEFAULT-VALUE})")
+    String sweepOut;
+
+    @Option(names = "--sweep-max", paramLabel = "N", defaultValue = "1024", description = "longest context of the sweep, at most the model's (default: ${DEFAULT-VALUE})")
+    int sweepMax;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (modelOptions.threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+        }
+        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache));
+        Benchmark.Result r = Benchmark.run(modelOptions.model, modelOptions.threads, options, step -> {
+            err.println("bench: " + step);
+            err.flush();
+        });
+        out.println(json ? json(r) : table(r));
+        if (sweep) {
+            sweep(err);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void sweep(PrintWriter err) throws IOException {
+        try (Parallel parallel = Parallel.pool(modelOptions.threads);
+                Llama llama = ModelLoader.load(modelOptions.model, parallel)) {
+            int max = Math.min(sweepMax, llama.config().contextLength());
+            err.println("bench: context sweep up to " + max);
+            err.flush();
+            List<ContextSweep.Point> points = ContextSweep.run(llama, ContextSweep.lengths(max), repeat);
+            Path csv = Path.of(sweepOut + ".csv");
+            Path svg = Path.of(sweepOut + ".svg");
+            Files.writeString(csv, ContextSweep.csv(points));
+            Files.writeString(svg, ContextSweep.svg(points, modelOptions.model.getFileName() + ", "
+                    + modelOptions.threads + " threads: time per generated token"));
+            err.println("wrote " + csv + " and " + svg);
+            err.flush();
+        }
+    }
+
+    static String table(Benchmark.Result r) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "model      %s%n", r.model()));
+        b.append(String.format(Locale.ROOT, "runtime    JDK %s, %s, %d threads%n", r.jdk(), r.species(), r.threads()));
+        b.append(String.format(Locale.ROOT, "load       %d ms%n", r.loadMillis()));
+        for (Map.Entry<Integer, Double> e : r.prefillTokensPerSecond().entrySet()) {
+            b.append(String.format(Locale.ROOT, "pp%-8d %8.1f tokens/s   (first token after %.1f ms)%n", e.getKey(),
+                    e.getValue(), r.firstTokenMillis().get(e.getKey())));
+        }
+        b.append(String.format(Locale.ROOT, "cold       %8.1f tokens/s   (the first prefill, before the JIT warmed up)%n",
+                r.coldPrefillTokensPerSecond()));
+        b.append(String.format(Locale.ROOT, "tg%-8s %8.2f tokens/s   (%s)%n", "", r.decodeTokensPerSecond(),
+                r.useKvCache() ? "KV cache" : "no KV cache"));
+        b.append(String.format(Locale.ROOT, "memory     peak RSS %.1f MiB, %.1f bytes of heap allocated per decoded token%n",
+                r.peakRssBytes() / 1048576.0, r.allocBytesPerToken()));
+        b.append(String.format(Locale.ROOT,
+                "roofline   bandwidth %.1f GB/s, %.1f MB read per token, decode efficiency %.0f %%%n",
+                r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken() / 1e6, 100 * r.decodeEfficiency()));
+        return b.toString().stripTrailing();
+    }
+
+    static String json(Benchmark.Result r) {
+        String prefill = r.prefillTokensPerSecond().entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "\"%d\": %.3f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", ", "{", "}"));
+        String ttft = r.firstTokenMillis().entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "\"%d\": %.3f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", ", "{", "}"));
+        return String.format(Locale.ROOT, "{\"model\": %s, \"jdk\": %s, \"vector_species\": %s, \"threads\": %d, "
+                        + "\"kv_cache\": %b, \"load_ms\": %d, \"prefill_tokens_per_s\": %s, \"ttft_ms\": %s, "
+                        + "\"cold_prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"peak_rss_bytes\": %d, "
+                        + "\"alloc_bytes_per_token\": %.1f, \"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
+                        + "\"decode_efficiency\": %.4f}",
+                quote(r.model()), quote(r.jdk()), quote(r.species()), r.threads(), r.useKvCache(), r.loadMillis(),
+                prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
+                r.allocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,145 @@
+package dev.llamasimd.cli;
+
+import dev.llamasimd.generate.Generation;
+import dev.llamasimd.generate.GenerationParams;
+import dev.llamasimd.generate.LlamaModel;
+import dev.llamasimd.generate.Session;
+import dev.llamasimd.generate.SessionOptions;
+import dev.llamasimd.tokenizer.ChatMessage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code chat}: an interactive conversation. Each turn reuses the KV cache, so only the new
+ * turn's tokens are prefilled. A model without a chat template is chatted with as plain text:
+ * each line typed is continued to the end of the line the model writes.
+ */
+@Command(
+        name = "chat",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Chats with a model on the terminal (or on stdin), keeping the conversation in the KV cache.",
+            "Commands: /reset forgets the conversation, /exit (or end of input) quits;",
+            "Ctrl-C stops the answer being written."
+        })
+final class ChatCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--system", paramLabel = "STR", description = "a system message")
+    String system;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "512", description = "the most tokens per answer (default: ${DEFAULT-VALUE})")
+    int maxTokens;
+
+    @Option(names = "--ctx", paramLabel = "N", defaultValue = "0", description = "context size in tokens (default: the model's, at most 4096)")
+    int ctx;
+
+    @Option(names = "--chat-template", paramLabel = "NAME", description = "use this chat template instead of the model's")
+    String chatTemplate;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long seed = sampling.seed != null ? sampling.seed : ThreadLocalRandom.current().nextLong();
+        GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens));
+        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(ctx)
+                .withChatTemplate(chatTemplate));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try (LlamaModel model = Loading.load(spec, modelOptions, err);
+                Session session = model.newSession(options)) {
+            boolean templated = hasTemplate(model, err);
+            AtomicReference<Session> answering = new AtomicReference<>();
+            Interrupts.onCtrlC(() -> {
+                Session s = answering.get();
+                if (s != null) {
+                    s.cancel();
+                } else {
+                    Runtime.getRuntime().halt(130);
+                }
+            });
+            List<ChatMessage> conversation = new ArrayList<>();
+            if (system != null) {
+                conversation.add(new ChatMessage("system", system));
+            }
+            err.println("chatting with " + model.path() + " (/reset, /exit)");
+            err.flush();
+            while (true) {
+                out.print("> ");
+                out.flush();
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit")) {
+                    break;
+                }
+                if (line.strip().equals("/reset")) {
+                    session.reset();
+                    conversation.subList(system != null ? 1 : 0, conversation.size()).clear();
+                    err.println("(conversation forgotten)");
+                    err.flush();
+                    continue;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                answering.set(session);
+                Generation g;
+                try {
+                    if (templated) {
+                        conversation.add(new ChatMessage("user", line));
+                        g = session.chat(conversation, params, piece -> stream(out, piece));
+                        conversation.add(new ChatMessage("assistant", g.text()));
+                    } else {
+                        out.print(line);
+                        String text = session.position() > 0 ? "\n" + line : line;
+                        g = session.generate(text, params.withStopStrings(List.of("\n")), piece -> stream(out, piece));
+                    }
+                } finally {
+                    answering.set(null);
+                }
+                out.println();
+                out.flush();
+                err.println(GenerateCommand.Stats.line(g, params.sampling(), seed));
+                err.flush();
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return 0;
+    }
+
+    private boolean hasTemplate(LlamaModel model, PrintWriter err) {
+        if (chatTemplate != null || model.tokenizer().chatTemplate() != null) {
+            model.chatTemplate(chatTemplate);
+            return true;
+        }
+        err.println("this model has no chat template: each line you type is continued as plain text"
+                + " (--chat-template NAME picks one)");
+        return false;
+    }
+
+    private static void stream(PrintWriter out, String piece) {
+        out.print(piece);
+        out.flush();
+    }
+}

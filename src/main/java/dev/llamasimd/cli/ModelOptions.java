@@ -1,0 +1,13 @@
+package dev.llamasimd.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every command that loads a model shares. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "a .gguf file or a Hugging Face directory")
+    Path model;
+
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the number of processors)")
+    int threads = Runtime.getRuntime().availableProcessors();
+}

@@ -1,0 +1,193 @@
+package dev.llamasimd.cli;
+
+import dev.llamasimd.model.SyntheticModel;
+import dev.llamasimd.tensor.GgmlType;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code synth}: writes a GGUF file of a real model's shape with random weights, for benchmarks. */
+@Command(
+        name = "synth",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Writes a GGUF file of a real model's shape with random weights (normal, std",
+            "0.02; norms 1) and a byte-level tokenizer, so that anyone can benchmark",
+            "without downloading weights. The same seed gives the same file, byte for byte.",
+            "",
+            "Shapes           dim  layers  heads/KV   FFN   vocab  context  rope base",
+            "  llama-3.2-1b   2048    16      32/8   8192  128256   131072   500000 (1)",
+            "  tinyllama-1.1b 2048    22      32/4   5632   32000     2048    10000 (2)",
+            "  llama-3.2-3b   3072    28      24/8   8192  128256   131072   500000 (1)",
+            "  custom         from the custom shape options below",
+            "  (1) tied embeddings, Llama 3 RoPE scaling; (2) separate output matrix",
+            "",
+            "Types of the matrices (the token embedding too; norms are always F32):",
+            "  F32, F16, BF16, Q8_0, Q4_0 (Q8_0 and Q4_0 need dim and FFN multiples of 32)",
+            ""
+        })
+final class SynthCommand implements Callable<Integer> {
+    private static final long REDRAW_NANOS = 100_000_000;
+    private static final int BAR_WIDTH = 30;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--shape", required = true, paramLabel = "NAME",
+            description = "llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b or custom")
+    String shape;
+
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "F32, F16, BF16, Q8_0 or Q4_0")
+    String type;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the weights (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "the file to write")
+    Path out;
+
+    @Option(names = "--force", description = "replace FILE.gguf if it exists")
+    boolean force;
+
+    @ArgGroup(exclusive = false, heading = "Custom shape (with --shape custom):%n")
+    Custom custom;
+
+    static final class Custom {
+        @Option(names = "--dim", required = true, paramLabel = "N", description = "hidden size")
+        int dim;
+
+        @Option(names = "--layers", required = true, paramLabel = "N", description = "transformer blocks")
+        int layers;
+
+        @Option(names = "--heads", required = true, paramLabel = "N", description = "query heads (head dim = dim / heads)")
+        int heads;
+
+        @Option(names = "--kv-heads", paramLabel = "N", description = "key/value heads (default: --heads)")
+        Integer kvHeads;
+
+        @Option(names = "--ffn", required = true, paramLabel = "N", description = "SwiGLU inner size")
+        int ffn;
+
+        @Option(names = "--vocab", required = true, paramLabel = "N", description = "vocabulary size (at least 258)")
+        int vocab;
+
+        @Option(names = "--context", paramLabel = "N", defaultValue = "2048", description = "context length (default: ${DEFAULT-VALUE})")
+        int context;
+
+        @Option(names = "--tied", description = "reuse the token embedding as the output matrix")
+        boolean tied;
+
+        @Option(names = "--rope-base", paramLabel = "THETA", defaultValue = "10000", description = "RoPE base (default: ${DEFAULT-VALUE})")
+        float ropeBase;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        SyntheticModel.Shape s = usage(this::shape);
+        GgmlType t = usage(() -> SyntheticModel.type(type));
+        SyntheticModel.Plan plan = usage(() -> SyntheticModel.plan(s, t));
+        PrintWriter err = spec.commandLine().getErr();
+        long t0 = System.nanoTime();
+        ProgressBar bar = new ProgressBar(err, String.format(Locale.ROOT, "writing %s: %s %s, %,d parameters, seed %d",
+                out, s.name(), t, plan.parameterCount(), seed));
+        try {
+            SyntheticModel.write(s, t, seed, out, force, bar);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException(out + " exists; pass --force to replace it", e);
+        } finally {
+            bar.end();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long size = Files.size(out);
+        err.printf("wrote %s: %s (%,d bytes) in %.1f s, %s/s%n", out, bytes(size), size, seconds, bytes((long) (size / seconds)));
+        err.flush();
+        return 0;
+    }
+
+    private SyntheticModel.Shape shape() {
+        if (!shape.equals(SyntheticModel.CUSTOM)) {
+            if (custom != null) {
+                throw new IllegalArgumentException("--dim, --layers, ... only apply to --shape " + SyntheticModel.CUSTOM);
+            }
+            return SyntheticModel.shape(shape);
+        }
+        if (custom == null) {
+            throw new IllegalArgumentException("--shape " + SyntheticModel.CUSTOM
+                    + " needs --dim, --layers, --heads, --ffn and --vocab");
+        }
+        return SyntheticModel.Shape.custom(custom.dim, custom.layers, custom.heads,
+                custom.kvHeads == null ? custom.heads : custom.kvHeads, custom.ffn, custom.vocab, custom.context,
+                custom.tied, custom.ropeBase);
+    }
+
+    /** Runs {@code make}, turning an invalid option value into a usage error (exit 2). */
+    private <T> T usage(Supplier<T> make) {
+        try {
+            return make.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private static String bytes(long n) {
+        return n >= 1e9 ? String.format(Locale.ROOT, "%.2f GB", n / 1e9)
+                : n >= 1e6 ? String.format(Locale.ROOT, "%.1f MB", n / 1e6)
+                : String.format(Locale.ROOT, "%.1f kB", n / 1e3);
+    }
+
+    /**
+     * A one-line bar on stderr under a title line printed once writing starts, redrawn at most
+     * ten times a second and once at the end.
+     */
+    private static final class ProgressBar implements SyntheticModel.Progress {
+        private final PrintWriter err;
+        private String title;
+        private long lastDraw = System.nanoTime() - REDRAW_NANOS;
+        private boolean lineOpen;
+
+        ProgressBar(PrintWriter err, String title) {
+            this.err = err;
+            this.title = title;
+        }
+
+        @Override
+        public void update(long written, long total) {
+            if (title != null) {
+                err.println(title);
+                title = null;
+            }
+            long now = System.nanoTime();
+            boolean done = written == total;
+            if (!done && now - lastDraw < REDRAW_NANOS) {
+                return;
+            }
+            lastDraw = now;
+            int filled = (int) (BAR_WIDTH * written / Math.max(1, total));
+            err.printf("\r%3d%% [%s%s] %s of %s", 100 * written / Math.max(1, total), "#".repeat(filled),
+                    ".".repeat(BAR_WIDTH - filled), bytes(written), bytes(total));
+            lineOpen = true;
+            if (done) {
+                end();
+            }
+            err.flush();
+        }
+
+        /** Ends the bar's line, so that what follows (an error, say) starts on a line of its own. */
+        void end() {
+            if (lineOpen) {
+                err.println();
+                err.flush();
+                lineOpen = false;
+            }
+        }
+    }
+}

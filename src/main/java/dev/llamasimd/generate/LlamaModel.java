@@ -1,0 +1,117 @@
+package dev.llamasimd.generate;
+
+import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.model.Config;
+import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.ModelLoader;
+import dev.llamasimd.tokenizer.ChatTemplate;
+import dev.llamasimd.tokenizer.Tokenizer;
+import dev.llamasimd.tokenizer.Tokenizers;
+import java.nio.file.Path;
+
+/**
+ * A loaded model with its tokenizer: the entry point of the Java API. Loading maps the file
+ * (weights are never copied), so it is quick and costs no heap. Thread-safe: any number of
+ * {@link Session}s, on any threads, share one model.
+ *
+ * <pre>{@code
+ * try (LlamaModel model = LlamaModel.load(Path.of("weights/tiny-kjv-Q8_0.gguf"));
+ *      Session session = model.newSession()) {
+ *     Generation g = session.generate("In the beginning", GenerationParams.of(SamplingParams.DEFAULTS, 64),
+ *             System.out::print);
+ *     System.out.printf("%n%.1f tokens/s%n", g.decodeTokensPerSecond());
+ * }
+ * }</pre>
+ */
+public final class LlamaModel implements AutoCloseable {
+    private final Path path;
+    private final Llama llama;
+    private final Tokenizer tokenizer;
+    private final Parallel parallel;
+
+    private LlamaModel(Path path, Llama llama, Tokenizer tokenizer, Parallel parallel) {
+        this.path = path;
+        this.llama = llama;
+        this.tokenizer = tokenizer;
+        this.parallel = parallel;
+    }
+
+    /** Loads a {@code .gguf} file or a Hugging Face directory, computing on all processors. */
+    public static LlamaModel load(Path path) {
+        return load(path, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Loads a model that computes on {@code threads} worker threads. */
+    public static LlamaModel load(Path path, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        Parallel parallel = Parallel.pool(threads);
+        Llama llama = null;
+        try {
+            llama = ModelLoader.load(path, parallel);
+            Tokenizer tokenizer = Tokenizers.load(path);
+            if (tokenizer.vocabSize() > llama.config().vocabSize()) {
+                throw new IllegalArgumentException(path + ": the tokenizer has " + tokenizer.vocabSize()
+                        + " tokens but the model only " + llama.config().vocabSize());
+            }
+            return new LlamaModel(path, llama, tokenizer, parallel);
+        } catch (RuntimeException e) {
+            if (llama != null) {
+                llama.close();
+            }
+            parallel.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public Config config() {
+        return llama.config();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The decoder itself, for forward passes outside a session. */
+    public Llama llama() {
+        return llama;
+    }
+
+    /** A session with the default options: a KV cache of the model's context (at most 4096 tokens). */
+    public Session newSession() {
+        return newSession(SessionOptions.DEFAULTS);
+    }
+
+    public Session newSession(SessionOptions options) {
+        return new Session(this, options);
+    }
+
+    /**
+     * The chat template: the named one, or else the one recognised from the model file.
+     *
+     * @throws IllegalArgumentException when the name is unknown, or the model has no template or
+     *     an unrecognised one (the message lists the known names)
+     */
+    public ChatTemplate chatTemplate(String name) {
+        if (name != null) {
+            return ChatTemplate.named(name);
+        }
+        String source = tokenizer.chatTemplate();
+        if (source == null) {
+            throw new IllegalArgumentException(path + " has no chat template; name one with --chat-template NAME ("
+                    + String.join(", ", ChatTemplate.names()) + ")");
+        }
+        return ChatTemplate.detect(source);
+    }
+
+    @Override
+    public void close() {
+        llama.close();
+        parallel.close();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.llamasimd.generate;
+
+import dev.llamasimd.model.KvCache;
+import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.State;
+import dev.llamasimd.tokenizer.ChatMessage;
+import dev.llamasimd.tokenizer.ChatTemplate;
+import dev.llamasimd.tokenizer.StreamingDecoder;
+import dev.llamasimd.tokenizer.Tokenizer;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A conversation with a model: owns a KV cache and the scratch buffers, and remembers which
+ * tokens the cache holds, so a follow-up only prefills what is new. The prompt is prefilled in
+ * batches; then one token per step is sampled, streamed as text, and fed back.
+ *
+ * <p>One thread at a time per session ({@link #cancel()} may come from any thread); many sessions
+ * may share one {@link LlamaModel}.
+ */
+public final class Session implements AutoCloseable {
+    private final LlamaModel model;
+    private final Llama llama;
+    private final Tokenizer tokenizer;
+    private final SessionOptions options;
+    private final KvCache cache;
+    private final State state;
+    /** The tokens whose keys and values are in the cache (with the cache: exactly; without: the sequence so far). */
+    private final IntArrayList tokens = new IntArrayList();
+    private final int[] one = new int[1];
+    /** The last generated token of a plain {@link #generate}, not yet fed; -1 if none. */
+    private int unfed = -1;
+    private volatile boolean cancelled;
+
+    Session(LlamaModel model, SessionOptions options) {
+        this.model = model;
+        this.llama = model.llama();
+        this.tokenizer = model.tokenizer();
+        this.options = options;
+        int context = options.contextSize() > 0
+                ? options.contextSize()
+                : Math.min(llama.config().contextLength(), SessionOptions.DEFAULT_CONTEXT_CAP);
+        this.cache = llama.newCache(context);
+        this.state = llama.newState(Math.min(options.batchSize(), context), context, false);
+    }
+
+    /** KV cache capacity in tokens. */
+    public int contextSize() {
+        return cache.capacity();
+    }
+
+    /** Tokens of context in use. */
+    public int position() {
+        return tokens.size();
+    }
+
+    /** Forgets the conversation (the cache is kept and reused). */
+    public void reset() {
+        tokens.clear();
+        cache.truncate(0);
+        unfed = -1;
+    }
+
+    /** Stops the generation running on another thread at its next token. */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /**
+     * Continues the session with plain text (the model's BOS is added at the start of a session)
+     * and generates. {@code onText} receives complete UTF-8 text as it is generated.
+     */
+    public Generation generate(String prompt, GenerationParams params, Consumer<String> onText) {
+        int[] ids = tokenizer.encode(prompt, tokens.isEmpty() && unfed < 0, false);
+        if (unfed >= 0) {
+            int[] withPending = new int[ids.length + 1];
+            withPending[0] = unfed;
+            System.arraycopy(ids, 0, withPending, 1, ids.length);
+            ids = withPending;
+        }
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty and the session holds nothing to continue from");
+        }
+        return run(ids, params, onText, true);
+    }
+
+    /**
+     * Formats the whole conversation with the model's chat template, reuses the cached prefix it
+     * shares with what this session already processed, prefills the rest and generates the
+     * assistant's answer.
+     */
+    public Generation chat(List<ChatMessage> conversation, GenerationParams params, Consumer<String> onText) {
+        ChatTemplate template = model.chatTemplate(options.chatTemplate());
+        String prompt = template.format(conversation, true, text(tokenizer.bos()), text(tokenizer.eos()));
+        // The template writes BOS where the model wants it, as text: encode as transformers does.
+        int[] ids = tokenizer.encode(prompt, false, true);
+        int common = 0;
+        while (common < tokens.size() && common < ids.length - 1 && tokens.getInt(common) == ids[common]) {
+            common++;
+        }
+        tokens.size(common);
+        cache.truncate(Math.min(common, cache.length()));
+        unfed = -1;
+        return run(Arrays.copyOfRange(ids, common, ids.length), params, onText, false);
+    }
+
+    private String text(int id) {
+        return id < 0 ? "" : tokenizer.piece(id);
+    }
+
+    private Generation run(int[] input, GenerationParams params, Consumer<String> onText, boolean keepUnfed) {
+        cancelled = false;
+        long t0 = System.nanoTime();
+        int capacity = cache.capacity();
+        if (tokens.size() + input.length > capacity) {
+            throw new IllegalArgumentException("the prompt needs " + input.length + " more tokens but the context has "
+                    + (capacity - tokens.size()) + " of " + capacity + " left; start a new session or use a larger context");
+        }
+        Sampler sampler = new Sampler(params.sampling(), llama.config().vocabSize());
+        StreamingDecoder decoder = tokenizer.continuationDecoder(false);
+        StopStrings stops = new StopStrings(params.stopStrings());
+        StringBuilder text = new StringBuilder();
+        IntArrayList generated = new IntArrayList();
+        int fed = feed(input);
+        long t1 = System.nanoTime();
+        long first = 0;
+        Generation.FinishReason reason = Generation.FinishReason.MAX_TOKENS;
+        unfed = -1;
+        for (int step = 0; step < params.maxTokens(); step++) {
+            if (cancelled) {
+                reason = Generation.FinishReason.CANCELLED;
+                break;
+            }
+            int id = sampler.sample(state.logits, 0, tokens);
+            generated.add(id);
+            if (step == 0) {
+                first = System.nanoTime();
+            }
+            if (options.trace() != null) {
+                options.trace().step(step, fed, cache.length(), id);
+            }
+            if (params.stopAtEndOfGeneration() && tokenizer.isEndOfGeneration(id)) {
+                reason = Generation.FinishReason.END_OF_GENERATION;
+                break;
+            }
+            emit(stops.push(decoder.push(id)), text, onText);
+            if (stops.stopped()) {
+                reason = Generation.FinishReason.STOP_STRING;
+                break;
+            }
+            if (step == params.maxTokens() - 1) {
+                unfed = keepUnfed ? id : -1;
+                break;
+            }
+            if (tokens.size() >= capacity) {
+                reason = Generation.FinishReason.CONTEXT_FULL;
+                break;
+            }
+            one[0] = id;
+            fed = feed(one);
+        }
+        if (!stops.stopped()) {
+            emit(stops.push(decoder.flush()), text, onText);
+            emit(stops.flush(), text, onText);
+        }
+        long end = System.nanoTime();
+        return new Generation(text.toString(), generated.toIntArray(), reason, input.length, t1 - t0,
+                first == 0 ? 0 : end - first, first == 0 ? 0 : first - t0);
+    }
+
+    private static void emit(String piece, StringBuilder text, Consumer<String> onText) {
+        if (!piece.isEmpty()) {
+            text.append(piece);
+            if (onText != null) {
+                onText.accept(piece);
+            }
+        }
+    }
+
+    /**
+     * Appends tokens to the sequence and runs them: with the cache only the new ones, without it
+     * the whole sequence from an emptied cache. Leaves the last token's logits in the state and
+     * returns how many tokens went through the model.
+     */
+    private int feed(int[] ids) {
+        tokens.addElements(tokens.size(), ids);
+        int from = options.useKvCache() ? cache.length() : 0;
+        cache.truncate(from);
+        int[] all = tokens.elements();
+        int batch = state.maxBatch();
+        for (int pos = from; pos < tokens.size(); pos += batch) {
+            llama.forward(state, cache, all, pos, Math.min(batch, tokens.size() - pos), pos);
+        }
+        return tokens.size() - from;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}
