@@ -9,6 +9,9 @@ import dev.llamasimd.tensor.Quant;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * One weight row (any supported type, read straight from the mapping) times one activation
@@ -73,8 +76,22 @@ public final class Dot {
         FloatVector a1 = a0;
         int i = 0;
         for (; i + 2 * L <= n; i += 2 * L) {
-            a0 = RowDecoder.f16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = RowDecoder.f16(w, off + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
+            for (int k = 0; k < 2; k++) {
+                // The F16 widening of RowDecoder, spelled out (see there).
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(RowDecoder.S, w, off + 2L * (i + k * L), LE)
+                        .convertShape(VectorOperators.S2I, RowDecoder.I, 0);
+                IntVector magnitude = h.and(0x7fff);
+                IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+                FloatVector v = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                        .blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00))
+                        .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + i + k * L);
+                if (k == 0) {
+                    a0 = v.fma(xv, a0);
+                } else {
+                    a1 = v.fma(xv, a1);
+                }
+            }
         }
         float s = Vec.sum(a0.add(a1));
         for (; i < n; i++) {
@@ -88,8 +105,14 @@ public final class Dot {
         FloatVector a1 = a0;
         int i = 0;
         for (; i + 2 * L <= n; i += 2 * L) {
-            a0 = RowDecoder.bf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = RowDecoder.bf16(w, off + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
+            FloatVector v0 = ((IntVector) ShortVector.fromMemorySegment(RowDecoder.S, w, off + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, RowDecoder.I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v1 = ((IntVector) ShortVector.fromMemorySegment(RowDecoder.S, w, off + 2L * (i + L), LE)
+                    .convertShape(VectorOperators.S2I, RowDecoder.I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = v0.fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = v1.fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
         float s = Vec.sum(a0.add(a1));
         for (; i < n; i++) {
@@ -98,55 +121,68 @@ public final class Dot {
         return s;
     }
 
-    /** Q8_0: 32 values per block are an even number of vectors, so no remainder or tail. */
+    /** Q8_0: 32 values per block are an even number of vectors, so no tail. */
     private static float q8_0(MemorySegment w, long off, int n, float[] x, int xOff) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         for (int b = 0; b < n / 32; b++) {
             long blk = off + 34L * b;
-            FloatVector d = RowDecoder.scale(w, blk);
+            float d = RowDecoder.scale(w, blk);
             int xb = xOff + 32 * b;
-            ByteVector q0 = RowDecoder.q8Half(w, blk, 0);
-            ByteVector q1 = RowDecoder.q8Half(w, blk, 1);
             if (RowDecoder.PARTS == 1) {
-                a0 = RowDecoder.part(q0, 0, d).fma(FloatVector.fromArray(F, x, xb), a0);
-                a1 = RowDecoder.part(q1, 0, d).fma(FloatVector.fromArray(F, x, xb + 16), a1);
-            } else {
-                for (int p = 0; p < RowDecoder.PARTS; p += 2) {
-                    a0 = RowDecoder.part(q0, p, d).fma(FloatVector.fromArray(F, x, xb + L * p), a0);
-                    a1 = RowDecoder.part(q0, p + 1, d).fma(FloatVector.fromArray(F, x, xb + L * (p + 1)), a1);
-                }
-                for (int p = 0; p < RowDecoder.PARTS; p += 2) {
-                    a0 = RowDecoder.part(q1, p, d).fma(FloatVector.fromArray(F, x, xb + 16 + L * p), a0);
-                    a1 = RowDecoder.part(q1, p + 1, d).fma(FloatVector.fromArray(F, x, xb + 16 + L * (p + 1)), a1);
+                // one vector per 16 quants: the first half to a0, the second to a1
+                a0 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, blk + 2, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, xb), a0);
+                a1 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, blk + 18, LE)
+                        .convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(FloatVector.fromArray(F, x, xb + 16), a1);
+                continue;
+            }
+            for (int half = 0; half < 2; half++) {
+                ByteVector q = ByteVector.fromMemorySegment(RowDecoder.B16, w, blk + 2 + 16L * half, LE);
+                for (int p = 0; p < RowDecoder.PARTS; p++) {
+                    FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
+                    FloatVector xv = FloatVector.fromArray(F, x, xb + 16 * half + L * p);
+                    // vector number (16·half + L·p)/L within the block: even ones to a0, odd to a1
+                    if (((16 * half / L + p) & 1) == 0) {
+                        a0 = v.fma(xv, a0);
+                    } else {
+                        a1 = v.fma(xv, a1);
+                    }
                 }
             }
         }
         return Vec.sum(a0.add(a1));
     }
 
-    /** Q4_0: values 0..15 are the low nibbles, 16..31 the high ones. */
+    /** Q4_0: values 0..15 of a block are the low nibbles − 8, values 16..31 the high ones. */
     private static float q4_0(MemorySegment w, long off, int n, float[] x, int xOff) {
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         for (int b = 0; b < n / 32; b++) {
             long blk = off + 18L * b;
-            FloatVector d = RowDecoder.scale(w, blk);
+            float d = RowDecoder.scale(w, blk);
             int xb = xOff + 32 * b;
-            ByteVector q = RowDecoder.q4Quants(w, blk);
-            ByteVector lo = RowDecoder.q4Low(q);
-            ByteVector hi = RowDecoder.q4High(q);
+            ByteVector q = ByteVector.fromMemorySegment(RowDecoder.B16, w, blk + 2, LE);
             if (RowDecoder.PARTS == 1) {
-                a0 = RowDecoder.part(lo, 0, d).fma(FloatVector.fromArray(F, x, xb), a0);
-                a1 = RowDecoder.part(hi, 0, d).fma(FloatVector.fromArray(F, x, xb + 16), a1);
-            } else {
-                for (int p = 0; p < RowDecoder.PARTS; p += 2) {
-                    a0 = RowDecoder.part(lo, p, d).fma(FloatVector.fromArray(F, x, xb + L * p), a0);
-                    a1 = RowDecoder.part(lo, p + 1, d).fma(FloatVector.fromArray(F, x, xb + L * (p + 1)), a1);
-                }
-                for (int p = 0; p < RowDecoder.PARTS; p += 2) {
-                    a0 = RowDecoder.part(hi, p, d).fma(FloatVector.fromArray(F, x, xb + 16 + L * p), a0);
-                    a1 = RowDecoder.part(hi, p + 1, d).fma(FloatVector.fromArray(F, x, xb + 16 + L * (p + 1)), a1);
+                // one vector of 16 packed bytes: the low nibbles to a0, the high ones to a1
+                IntVector packed = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, RowDecoder.I, 0);
+                a0 = ((FloatVector) packed.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .fma(FloatVector.fromArray(F, x, xb), a0);
+                a1 = ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .fma(FloatVector.fromArray(F, x, xb + 16), a1);
+                continue;
+            }
+            for (int half = 0; half < 2; half++) {
+                for (int p = 0; p < RowDecoder.PARTS; p++) {
+                    IntVector packed = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, RowDecoder.I, p);
+                    IntVector nibbles = half == 0 ? packed.and(0x0f) : packed.lanewise(VectorOperators.LSHR, 4);
+                    FloatVector v = ((FloatVector) nibbles.sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+                    FloatVector xv = FloatVector.fromArray(F, x, xb + 16 * half + L * p);
+                    if (((16 * half / L + p) & 1) == 0) {
+                        a0 = v.fma(xv, a0);
+                    } else {
+                        a1 = v.fma(xv, a1);
+                    }
                 }
             }
         }

@@ -16,17 +16,20 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Widens one weight row of any supported type to float32 lanes, vectorised. Its results are
- * bit-identical to {@link Quant#dequantize}, the scalar twin: every value is {@code d * q} or an
+ * Widens one weight row of any supported type to float32, vectorised. Its results are
+ * bit-identical to {@link Quant#dequantize}, the scalar twin: every value is {@code d · q} or an
  * exact conversion, so the order of operations cannot differ.
+ *
+ * <p>Kernels here and in {@link Dot} spell out their vector code instead of sharing small
+ * helpers that take or return vectors: when such a helper is compiled on its own first, the JIT
+ * may refuse to inline it later, and every vector crossing the call is then boxed on the heap.
  */
 public final class RowDecoder {
     /** Short lanes matching the float lanes (F16/BF16 are widened lane for lane). */
-    private static final VectorSpecies<Short> S =
-            ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(L * 16));
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+    static final VectorSpecies<Short> S = ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(L * 16));
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
     /** 16 bytes: one Q4_0 block's quants, or half a Q8_0 block; widened to float in 16/L parts. */
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     /** Float vectors per 16 bytes of quants. */
     static final int PARTS = 16 / L;
 
@@ -52,108 +55,72 @@ public final class RowDecoder {
         }
     }
 
+    /**
+     * IEEE binary16 to float, lane-wise: exponent and mantissa moved into place and rescaled by
+     * 2^112 (exact for normal and subnormal values), the all-ones exponent (inf, NaN) set
+     * explicitly, the sign put back last. ({@link Dot#dot} has the same lines.)
+     */
     private static void f16(MemorySegment w, long offset, int cols, float[] out, int o) {
         int upper = Vec.loopBound(cols);
         int i = 0;
         for (; i < upper; i += L) {
-            f16(w, offset + 2L * i).intoArray(out, o + i);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector magnitude = h.and(0x7fff);
+            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00));
+            bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(out, o + i);
         }
         for (; i < cols; i++) {
             out[o + i] = Float.float16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
         }
     }
 
-    /** {@link Vec#L} F16 values at byte {@code offset}, widened. */
-    static FloatVector f16(MemorySegment w, long offset) {
-        return widenF16((IntVector) ShortVector.fromMemorySegment(S, w, offset, LE).convertShape(VectorOperators.S2I, I, 0));
-    }
-
-    /**
-     * IEEE binary16 bits (in the low 16 bits of each int lane) to float: exponent and mantissa
-     * moved into place and rescaled by 2^112, which is exact for normal and subnormal values; the
-     * all-ones exponent (inf, NaN) is set explicitly; the sign is put back last.
-     */
-    static FloatVector widenF16(IntVector h) {
-        IntVector magnitude = h.and(0x7fff);
-        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        FloatVector scaled = shifted.reinterpretAsFloats().mul(0x1p112f);
-        IntVector bits = scaled.reinterpretAsInts();
-        bits = bits.blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00));
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-    }
-
     private static void bf16(MemorySegment w, long offset, int cols, float[] out, int o) {
         int upper = Vec.loopBound(cols);
         int i = 0;
         for (; i < upper; i += L) {
-            bf16(w, offset + 2L * i).intoArray(out, o + i);
+            ((IntVector) ShortVector.fromMemorySegment(S, w, offset + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(out, o + i);
         }
         for (; i < cols; i++) {
             out[o + i] = Quant.bf16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
         }
     }
 
-    /** {@link Vec#L} BF16 values at byte {@code offset}, widened (a shift). */
-    static FloatVector bf16(MemorySegment w, long offset) {
-        return ((IntVector) ShortVector.fromMemorySegment(S, w, offset, LE).convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16)
-                .reinterpretAsFloats();
-    }
-
     private static void q8_0(MemorySegment w, long offset, int cols, float[] out, int o) {
         for (int b = 0; b < cols / 32; b++) {
             long blk = offset + 34L * b;
-            FloatVector d = scale(w, blk);
+            float d = scale(w, blk);
             for (int half = 0; half < 2; half++) {
-                ByteVector q = q8Half(w, blk, half);
+                ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 2 + 16L * half, LE);
                 for (int p = 0; p < PARTS; p++) {
-                    part(q, p, d).intoArray(out, o + 32 * b + 16 * half + L * p);
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d)
+                            .intoArray(out, o + 32 * b + 16 * half + L * p);
                 }
             }
         }
     }
 
+    /** Q4_0: values 0..15 of a block are the low nibbles − 8, values 16..31 the high ones. */
     private static void q4_0(MemorySegment w, long offset, int cols, float[] out, int o) {
         for (int b = 0; b < cols / 32; b++) {
             long blk = offset + 18L * b;
-            FloatVector d = scale(w, blk);
-            ByteVector q = q4Quants(w, blk);
-            ByteVector lo = q4Low(q);
-            ByteVector hi = q4High(q);
+            float d = scale(w, blk);
+            ByteVector q = ByteVector.fromMemorySegment(B16, w, blk + 2, LE);
             for (int p = 0; p < PARTS; p++) {
-                part(lo, p, d).intoArray(out, o + 32 * b + L * p);
-                part(hi, p, d).intoArray(out, o + 32 * b + 16 + L * p);
+                IntVector packed = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
+                ((FloatVector) packed.and(0x0f).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .intoArray(out, o + 32 * b + L * p);
+                ((FloatVector) packed.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .intoArray(out, o + 32 * b + 16 + L * p);
             }
         }
     }
 
-    /** A block's F16 scale, broadcast. */
-    static FloatVector scale(MemorySegment w, long block) {
-        return FloatVector.broadcast(F, Float.float16ToFloat(w.get(Quant.SHORT_LE, block)));
-    }
-
-    /** Half {@code h} (16 int8 quants) of the Q8_0 block at {@code block}. */
-    static ByteVector q8Half(MemorySegment w, long block, int h) {
-        return ByteVector.fromMemorySegment(B16, w, block + 2 + 16L * h, LE);
-    }
-
-    /** The 16 packed bytes of the Q4_0 block at {@code block}. */
-    static ByteVector q4Quants(MemorySegment w, long block) {
-        return ByteVector.fromMemorySegment(B16, w, block + 2, LE);
-    }
-
-    /** Values 0..15 of a Q4_0 block: low nibbles − 8. */
-    static ByteVector q4Low(ByteVector q) {
-        return q.and((byte) 0x0f).sub((byte) 8);
-    }
-
-    /** Values 16..31 of a Q4_0 block: high nibbles − 8. */
-    static ByteVector q4High(ByteVector q) {
-        return q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-    }
-
-    /** Lanes {@code [p·L, (p+1)·L)} of 16 int8 values as floats, times the scale. */
-    static FloatVector part(ByteVector q, int p, FloatVector d) {
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
+    /** The F16 scale of the Q8_0/Q4_0 block at byte {@code block}. */
+    static float scale(MemorySegment w, long block) {
+        return Float.float16ToFloat(w.get(Quant.SHORT_LE, block));
     }
 }
