@@ -1,5 +1,6 @@
 package dev.llamasimd.bench;
 
+import dev.llamasimd.generate.LogitsRun;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.Vec;
 import dev.llamasimd.model.Config;
@@ -143,18 +144,8 @@ public final class Benchmark {
             } else {
                 prefill(llama, state, cache, sequence, i + 1);
             }
-            sequence[i + 1] = argmax(state.logits, vocab);
+            sequence[i + 1] = LogitsRun.argmax(state.logits, 0, vocab);
         }
-    }
-
-    private static int argmax(float[] x, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (x[i] > x[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** Weight bytes every decoded token reads, plus its keys and values at {@code context} positions. */

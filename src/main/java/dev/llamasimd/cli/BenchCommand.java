@@ -1,5 +1,6 @@
 package dev.llamasimd.cli;
 
+import dev.llamasimd.io.Json;
 import dev.llamasimd.bench.Benchmark;
 import dev.llamasimd.bench.ContextSweep;
 import dev.llamasimd.kernels.Parallel;
@@ -132,26 +133,8 @@ final class BenchCommand implements Callable<Integer> {
                         + "\"cold_prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"peak_rss_bytes\": %d, "
                         + "\"alloc_bytes_per_token\": %.1f, \"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
                         + "\"decode_efficiency\": %.4f}",
-                quote(r.model()), quote(r.jdk()), quote(r.species()), r.threads(), r.useKvCache(), r.loadMillis(),
+                Json.quote(r.model()), Json.quote(r.jdk()), Json.quote(r.species()), r.threads(), r.useKvCache(), r.loadMillis(),
                 prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
                 r.allocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

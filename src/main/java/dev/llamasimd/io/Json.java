@@ -125,6 +125,25 @@ public final class Json {
     }
 
     /** A short description of a parsed value for messages: its JSON type and a preview. */
+    /** {@code s} as a JSON string literal: quotes, backslashes and control characters escaped. */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
     static String describe(Object value) {
         return switch (value) {
             case null -> "null";

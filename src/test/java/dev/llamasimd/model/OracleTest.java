@@ -159,7 +159,7 @@ class OracleTest {
         int argmaxAgree = 0;
         for (int row = 0; row < rows; row++) {
             worst = Math.max(worst, Compare.maxAbsDiff(r.logits(), row * vocab, expected, row * vocab, vocab));
-            if (Compare.argmax(r.logits(), row * vocab, vocab) == Compare.argmax(expected, row * vocab, vocab)) {
+            if (LogitsRun.argmax(r.logits(), row * vocab, vocab) == LogitsRun.argmax(expected, row * vocab, vocab)) {
                 argmaxAgree++;
             }
         }

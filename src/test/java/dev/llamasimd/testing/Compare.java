@@ -23,14 +23,4 @@ public final class Compare {
         }
         return m;
     }
-
-    public static int argmax(float[] x, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (x[off + i] > x[off + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }
