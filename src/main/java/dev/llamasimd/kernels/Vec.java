@@ -19,8 +19,15 @@ public final class Vec {
     public static final int L = F.length();
     public static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Shuffles for the fixed pairwise reduction: lane i += lane (i + L/2), then L/4, ..., 1. */
-    private static final VectorShuffle<Float>[] FOLDS = folds();
+    /*
+     * The fixed pairwise reduction: lane i += lane (i + L/2), then L/4, L/8, L/16. The shuffles are
+     * constants, one field each, so that C2 intrinsifies every step (a shuffle read from an array
+     * is not a constant, and then the sum runs in Java and boxes).
+     */
+    private static final VectorShuffle<Float> FOLD_2 = fold(2);
+    private static final VectorShuffle<Float> FOLD_4 = fold(4);
+    private static final VectorShuffle<Float> FOLD_8 = fold(8);
+    private static final VectorShuffle<Float> FOLD_16 = fold(16);
 
     private Vec() {}
 
@@ -37,15 +44,10 @@ public final class Vec {
         return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.min(b, preferred)));
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        VectorShuffle<Float>[] s = new VectorShuffle[steps];
-        for (int k = 0; k < steps; k++) {
-            int half = L >> (k + 1);
-            s[k] = VectorShuffle.fromOp(F, i -> (i + half) % L);
-        }
-        return s;
+    /** Lane i takes lane (i + L/divisor) mod L (the identity where L/divisor is 0: that step is skipped). */
+    private static VectorShuffle<Float> fold(int divisor) {
+        int shift = L / divisor;
+        return VectorShuffle.fromOp(F, i -> (i + shift) % L);
     }
 
     /**
@@ -53,8 +55,13 @@ public final class Vec {
      * ({@code reduceLanes(ADD)} leaves its order unspecified, so its result may change with the JIT).
      */
     public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> fold : FOLDS) {
-            v = v.add(v.rearrange(fold));
+        v = v.add(v.rearrange(FOLD_2));
+        v = v.add(v.rearrange(FOLD_4));
+        if (L >= 8) {
+            v = v.add(v.rearrange(FOLD_8));
+        }
+        if (L >= 16) {
+            v = v.add(v.rearrange(FOLD_16));
         }
         return v.lane(0);
     }
