@@ -36,6 +36,9 @@ public final class ContextSweep {
         List<Point> points = new ArrayList<>();
         try (KvCache cache = llama.newCache(max)) {
             State state = llama.newState(Math.min(max, 512), max, false);
+            // warm-up: let the JIT compile both paths before anything is timed
+            Benchmark.prefill(llama, state, cache, tokens, max - 1);
+            llama.forward(state, cache, tokens, max - 1, 1, max - 1);
             for (int c : contexts) {
                 Benchmark.prefill(llama, state, cache, tokens, c - 1);
                 double[] cached = new double[repeat];

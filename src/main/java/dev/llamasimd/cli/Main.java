@@ -26,6 +26,11 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            System.err.println("error: llama-simd computes with the JDK Vector API, which is not enabled; run it as"
+                    + " java --add-modules jdk.incubator.vector -jar llama-simd.jar ...");
+            System.exit(1);
+        }
         // Token text is UTF-8 whatever the platform's locale says.
         System.exit(run(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
                 new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), args));
