@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = {
-            "Measures prompt processing (prefill) and generation (decode) speed, time to first token,",
-            "load time, peak RSS, heap allocated per decoded token and the in-process read bandwidth,",
+            "Measures prefill and decode speed against the memory bandwidth.",
+            "Reports prefill and decode tokens/s, time to first token, load time, peak RSS, heap",
+            "allocated per decoded token and the in-process read bandwidth,",
             "and reports decode efficiency = tokens/s x bytes per token / bandwidth.",
             "With --sweep-context, writes ms/token against context length, with and without the KV",
             "cache, as CSV and SVG."

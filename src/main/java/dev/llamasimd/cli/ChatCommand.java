@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
         name = "chat",
         mixinStandardHelpOptions = true,
         description = {
-            "Chats with a model on the terminal (or on stdin), keeping the conversation in the KV cache.",
+            "Chats with a model, keeping the conversation in the KV cache.",
+            "Reads the terminal (or stdin).",
             "Commands: /reset forgets the conversation, /exit (or end of input) quits;",
             "Ctrl-C stops the answer being written."
         })

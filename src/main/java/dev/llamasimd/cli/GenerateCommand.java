@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
         name = "generate",
         mixinStandardHelpOptions = true,
         description = {
-            "Generates text from a prompt and streams it to stdout; then prints prompt and decode",
-            "speed and the time to first token on stderr."
+            "Generates text from a prompt, streamed to stdout.",
+            "Then prints prompt and decode speed and the time to first token on stderr."
         })
 final class GenerateCommand implements Callable<Integer> {
 

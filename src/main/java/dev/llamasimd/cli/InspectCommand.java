@@ -27,8 +27,9 @@ import picocli.CommandLine.Option;
         name = "inspect",
         mixinStandardHelpOptions = true,
         description = {
-            "Describes a model: format and metadata, hyper-parameters, tokenizer, chat template, every",
-            "tensor (name, type, shape, bytes), the total size and the KV cache memory per 1k tokens."
+            "Describes a model file and whether llama-simd can run it.",
+            "Format and metadata, hyper-parameters, tokenizer, chat template, every tensor (name,",
+            "type, shape, bytes), the total size and the KV cache memory per 1k tokens."
         })
 final class InspectCommand implements Callable<Integer> {
 

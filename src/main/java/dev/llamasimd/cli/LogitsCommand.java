@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
         name = "logits",
         mixinStandardHelpOptions = true,
         description = {
-            "Runs a prompt of token ids and writes the logits of every position (T rows);",
-            "with --greedy K, continues K tokens greedily, prints their ids on one line and adds",
+            "Computes the logits of every position of a prompt of token ids.",
+            "Writes T rows; with --greedy K, continues K tokens greedily, prints their ids on one line and adds",
             "the K-1 rows that chose tokens 2..K (T+K-1 rows in all)."
         })
 final class LogitsCommand implements Callable<Integer> {

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
         name = "synth",
         mixinStandardHelpOptions = true,
         description = {
-            "Writes a GGUF file of a real model's shape with random weights (normal, std",
-            "0.02; norms 1) and a byte-level tokenizer, so that anyone can benchmark",
+            "Writes a GGUF file of a real model's shape with random weights.",
+            "Weights are normal with std 0.02 (norms 1), with a byte-level tokenizer, so that anyone can benchmark",
             "without downloading weights. The same seed gives the same file, byte for byte.",
             "",
             "Shapes           dim  layers  heads/KV   FFN   vocab  context  rope base",
