@@ -71,6 +71,7 @@ final class ChatCommand implements Callable<Integer> {
         try (LlamaModel model = Loading.load(spec, modelOptions, err);
                 Session session = model.newSession(options)) {
             boolean templated = hasTemplate(model, err);
+            boolean interactive = System.console() != null && System.console().isTerminal();
             AtomicReference<Session> answering = new AtomicReference<>();
             Interrupts.onCtrlC(() -> {
                 Session s = answering.get();
@@ -106,15 +107,26 @@ final class ChatCommand implements Callable<Integer> {
                 answering.set(session);
                 Generation g;
                 try {
+                    if (session.position() >= session.contextSize()) {
+                        err.println("(the context is full: /reset to start over)");
+                        err.flush();
+                        continue;
+                    }
                     if (templated) {
                         conversation.add(new ChatMessage("user", line));
                         g = session.chat(conversation, params, piece -> stream(out, piece));
                         conversation.add(new ChatMessage("assistant", g.text()));
                     } else {
-                        out.print(line);
+                        if (!interactive) {
+                            out.print(line); // on a terminal the typed line is already there
+                        }
                         String text = session.position() > 0 ? "\n" + line : line;
                         g = session.generate(text, params.withStopStrings(List.of("\n")), piece -> stream(out, piece));
                     }
+                } catch (IllegalArgumentException e) {
+                    err.println("error: " + e.getMessage() + " (/reset to start over)");
+                    err.flush();
+                    continue;
                 } finally {
                     answering.set(null);
                 }
