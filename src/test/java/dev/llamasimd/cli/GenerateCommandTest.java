@@ -1,10 +1,10 @@
 package dev.llamasimd.cli;
 
-import static dev.llamasimd.cli.LogitsCommandTest.run;
+import static dev.llamasimd.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.cli.LogitsCommandTest.Run;
+import dev.llamasimd.cli.Cli.Run;
 import dev.llamasimd.testing.Shared;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;

@@ -1,14 +1,14 @@
 package dev.llamasimd.cli;
 
+import static dev.llamasimd.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.cli.Cli.Run;
 import dev.llamasimd.io.Npy;
 import dev.llamasimd.testing.Golden;
 import dev.llamasimd.testing.Shared;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,15 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code logits} command end to end: arguments, output file, printed ids and exit codes. */
 class LogitsCommandTest {
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void allThreePathsWriteTheSameLogitsAndGreedyIds(@TempDir Path dir) {
         Path model = Shared.require("oracles/llama2c/stories260K-F32.gguf");

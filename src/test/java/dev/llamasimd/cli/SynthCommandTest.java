@@ -1,16 +1,17 @@
 package dev.llamasimd.cli;
 
+import static dev.llamasimd.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llamasimd.cli.Cli.Run;
 
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
 import dev.llamasimd.model.SyntheticModel;
 import dev.llamasimd.tensor.GgmlType;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,15 +25,6 @@ class SynthCommandTest {
         "--shape", "custom", "--dim", "64", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "96",
         "--vocab", "300", "--context", "128", "--rope-base", "20000"
     };
-
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     /** {@code synth} writing {@code out} in {@code type} with seed 5, then {@code more} (the shape ...). */
     private static String[] synth(Path out, String type, String[] more, String... evenMore) {

@@ -1,11 +1,12 @@
 package dev.llamasimd.cli;
 
+import static dev.llamasimd.cli.Cli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.cli.Cli.Run;
+
 import dev.llamasimd.testing.Shared;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code tokenize} and {@code detokenize} commands end to end: output, options and exit codes. */
 class TokenizerCommandsTest {
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     private static String kjvGguf() {
         return Shared.weights("tiny-kjv-Q8_0.gguf").toString();
     }
