@@ -124,7 +124,6 @@ public final class Json {
         throw file != null ? new ModelFormatException(file, what) : new JsonException(what);
     }
 
-    /** A short description of a parsed value for messages: its JSON type and a preview. */
     /** {@code s} as a JSON string literal: quotes, backslashes and control characters escaped. */
     public static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
@@ -144,6 +143,7 @@ public final class Json {
         return b.append('"').toString();
     }
 
+    /** A short description of a parsed value for messages: its JSON type and a preview. */
     static String describe(Object value) {
         return switch (value) {
             case null -> "null";

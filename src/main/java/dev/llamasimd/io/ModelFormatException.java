@@ -21,8 +21,9 @@ public class ModelFormatException extends RuntimeException {
     }
 
     public ModelFormatException(Path file, String what, Throwable cause) {
-        this(file, -1, what);
-        initCause(cause);
+        super(file + ": " + what, cause);
+        this.file = file;
+        this.offset = -1;
     }
 
     public Path file() {
