@@ -15,6 +15,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every Vector API kernel against its scalar twin on random shapes, including lengths that are
@@ -66,20 +67,26 @@ class KernelPropertiesTest {
         }
     }
 
-    @Property(tries = 20)
-    void f16WidensEveryBitPatternExactly(@ForAll @IntRange(min = 0, max = 65535 - 64) int start) {
+    @Test
+    void f16WidensEveryBitPatternExactly() {
         try (Arena arena = Arena.ofConfined()) {
-            int n = 64;
+            int n = 1 << 16;
             MemorySegment seg = arena.allocate(2L * n);
             for (int i = 0; i < n; i++) {
-                seg.set(Quant.SHORT_LE, 2L * i, (short) (start + i));
+                seg.set(Quant.SHORT_LE, 2L * i, (short) i);
             }
             float[] simd = new float[n];
             RowDecoder.decode(GgmlType.F16, seg, 0, n, simd, 0);
             for (int i = 0; i < n; i++) {
-                float expected = Float.float16ToFloat((short) (start + i));
+                float expected = Float.float16ToFloat((short) i);
+                if (Float.isNaN(expected)) {
+                    // Float.float16ToFloat itself quiets a signalling NaN when intrinsified and not
+                    // when interpreted, so only NaN-ness is defined for these patterns.
+                    assertTrue(Float.isNaN(simd[i]), "f16 bits " + Integer.toHexString(i));
+                    continue;
+                }
                 assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(simd[i]),
-                        "f16 bits " + Integer.toHexString(start + i));
+                        "f16 bits " + Integer.toHexString(i));
             }
         }
     }
