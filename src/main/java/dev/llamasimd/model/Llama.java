@@ -23,6 +23,12 @@ public final class Llama implements AutoCloseable {
     private final float attentionScale;
 
     /**
+     * Multiply-adds below which a loop runs on the calling thread: waking the workers costs more
+     * than it saves. Results are the same either way (each row is computed the same).
+     */
+    private static final long SERIAL_WORK = 1 << 16;
+
+    /**
      * @param parallel runs the loops; owned by the caller, who closes it after the model
      * @param source closed with the model (the mapped file), or {@code null}
      */
@@ -150,7 +156,11 @@ public final class Llama implements AutoCloseable {
 
     private void matmul(State s, Matrix m, float[] x, int T, float[] y) {
         s.matmul.set(m, x, T, y);
-        parallel.forRange(m.rows(), s.matmul);
+        if ((long) m.rows() * m.cols() * T < SERIAL_WORK) {
+            s.matmul.run(0, 0, m.rows());
+        } else {
+            parallel.forRange(m.rows(), s.matmul);
+        }
     }
 
     /** {@code y = W x} over the rows of one worker. Reused, so dispatching allocates nothing. */
@@ -197,7 +207,13 @@ public final class Llama implements AutoCloseable {
             this.keys = cache.keys(layer);
             this.values = cache.values(layer);
             this.startPos = startPos;
-            model.parallel.forRange(T * model.config.heads(), this);
+            Config c = model.config;
+            int pairs = T * c.heads();
+            if ((long) pairs * (startPos + T) * c.headDim() < SERIAL_WORK) {
+                run(0, 0, pairs);
+            } else {
+                model.parallel.forRange(pairs, this);
+            }
         }
 
         @Override
