@@ -39,9 +39,14 @@ public final class Session implements AutoCloseable {
         this.llama = model.llama();
         this.tokenizer = model.tokenizer();
         this.options = options;
+        int trained = llama.config().contextLength();
+        if (options.contextSize() > trained) {
+            throw new IllegalArgumentException("a context of " + options.contextSize()
+                    + " tokens is longer than the model's context length " + trained);
+        }
         int context = options.contextSize() > 0
                 ? options.contextSize()
-                : Math.min(llama.config().contextLength(), SessionOptions.DEFAULT_CONTEXT_CAP);
+                : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
         this.cache = llama.newCache(context);
         this.state = llama.newState(Math.min(options.batchSize(), context), context, false);
     }

@@ -127,6 +127,13 @@ class SessionTest {
     }
 
     @Test
+    void contextLongerThanTheModelsIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> model.newSession(SessionOptions.DEFAULTS.withContextSize(100_000)));
+        assertTrue(e.getMessage().contains("context length 256"), e.getMessage());
+    }
+
+    @Test
     void cancelFromAnotherThread() throws Exception {
         try (Session s = model.newSession(); ExecutorService other = Executors.newSingleThreadExecutor()) {
             List<String> pieces = new ArrayList<>();
