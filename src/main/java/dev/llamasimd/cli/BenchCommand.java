@@ -68,11 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (modelOptions.threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
-        }
+        int threads = modelOptions.threads(spec);
         Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache));
-        Benchmark.Result r = Benchmark.run(modelOptions.model, modelOptions.threads, options, step -> {
+        Benchmark.Result r = Benchmark.run(modelOptions.model, threads, options, step -> {
             err.println("bench: " + step);
             err.flush();
         });

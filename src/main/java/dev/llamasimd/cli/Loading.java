@@ -13,10 +13,7 @@ final class Loading {
     private Loading() {}
 
     static LlamaModel load(CommandLine.Model.CommandSpec spec, ModelOptions options, PrintWriter err) {
-        if (options.threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--threads must be at least 1, not " + options.threads);
-        }
+        int threads = options.threads(spec);
         Timer timer = new Timer("llama-simd-loading", true);
         long t0 = System.nanoTime();
         timer.schedule(new TimerTask() {
@@ -27,7 +24,7 @@ final class Loading {
             }
         }, QUIET_MILLIS);
         try {
-            LlamaModel model = LlamaModel.load(options.model, options.threads);
+            LlamaModel model = LlamaModel.load(options.model, threads);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             if (ms >= QUIET_MILLIS) {
                 err.printf("loaded in %d ms%n", ms);

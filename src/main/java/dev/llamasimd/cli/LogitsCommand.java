@@ -53,10 +53,7 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (modelOptions.threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--threads must be at least 1, not " + modelOptions.threads);
-        }
+        int threads = modelOptions.threads(spec);
         if (greedy < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--greedy must be ≥ 0, not " + greedy);
         }
@@ -66,7 +63,7 @@ final class LogitsCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        try (Parallel pool = Parallel.pool(modelOptions.threads);
+        try (Parallel pool = Parallel.pool(threads);
                 Llama llama = ModelLoader.load(modelOptions.model, pool)) {
             long loaded = System.nanoTime();
             LogitsRun.Result r = path.noKvCache

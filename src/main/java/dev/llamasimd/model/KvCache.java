@@ -35,7 +35,7 @@ public final class KvCache implements AutoCloseable {
         } catch (OutOfMemoryError e) {
             arena.close();
             throw new IllegalArgumentException("a KV cache of " + capacity + " positions needs "
-                    + (2 * perLayer * config.layers() >> 20) + " MiB of off-heap memory, which is not available", e);
+                    + (bytesFor(config, capacity) >> 20) + " MiB of off-heap memory, which is not available", e);
         }
     }
 

@@ -8,38 +8,31 @@ import java.lang.foreign.MemorySegment;
 final class ScalarKernels {
     private ScalarKernels() {}
 
-    /** {@code y[t*rows + r] = Σ_j W[r][j] x[t*cols + j]}, in double. */
-    static double[] matmul(GgmlType type, MemorySegment w, int rows, int cols, float[] x, int T) {
-        double[] y = new double[T * rows];
-        float[] row = new float[cols];
-        for (int r = 0; r < rows; r++) {
-            Quant.dequantize(type, w, r * type.bytesFor(cols), row, 0, cols);
-            for (int t = 0; t < T; t++) {
-                double s = 0;
-                for (int j = 0; j < cols; j++) {
-                    s += (double) row[j] * x[t * cols + j];
-                }
-                y[t * rows + r] = s;
-            }
-        }
-        return y;
-    }
+    /**
+     * {@code y[t*rows + r] = Σ_j W[r][j] x[t*cols + j]} in double, and beside it {@code Σ_j |W[r][j] x[t*cols + j]|},
+     * the scale of the rounding error a float dot product may have.
+     */
+    record Product(double[] y, double[] magnitude) {}
 
-    /** Σ_j |W[r][j] x[j]|: the scale of rounding error a float dot product may have. */
-    static double[] matmulMagnitude(GgmlType type, MemorySegment w, int rows, int cols, float[] x, int T) {
+    static Product matmul(GgmlType type, MemorySegment w, int rows, int cols, float[] x, int T) {
         double[] y = new double[T * rows];
+        double[] magnitude = new double[T * rows];
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
             Quant.dequantize(type, w, r * type.bytesFor(cols), row, 0, cols);
             for (int t = 0; t < T; t++) {
                 double s = 0;
+                double m = 0;
                 for (int j = 0; j < cols; j++) {
-                    s += Math.abs((double) row[j] * x[t * cols + j]);
+                    double p = (double) row[j] * x[t * cols + j];
+                    s += p;
+                    m += Math.abs(p);
                 }
                 y[t * rows + r] = s;
+                magnitude[t * rows + r] = m;
             }
         }
-        return y;
+        return new Product(y, magnitude);
     }
 
     static void rmsnorm(float[] out, float[] x, float[] w, int n, float eps) {
