@@ -28,11 +28,19 @@ import jdk.incubator.vector.VectorOperators;
 public final class Dot {
     private Dot() {}
 
-    /** {@code Σ_j W[j] · x[xOff + j]} over the {@code n} values of the row at byte {@code offset}. */
-    public static float dot(GgmlType type, MemorySegment w, long offset, int n, float[] x, int xOff) {
+    /**
+     * {@code Σ_j W[j] · x[xOff + j]} over the {@code n} values of the row at byte {@code offset}.
+     *
+     * @param buf scratch of at least {@code n} floats: F16 rows are widened into it first (see
+     *            {@link RowDecoder}), then multiplied as an array
+     */
+    public static float dot(GgmlType type, MemorySegment w, long offset, int n, float[] x, int xOff, float[] buf) {
         return switch (type) {
             case F32 -> f32(w, offset, n, x, xOff);
-            case F16 -> f16(w, offset, n, x, xOff);
+            case F16 -> {
+                RowDecoder.decode(type, w, offset, n, buf, 0);
+                yield array(buf, 0, n, x, xOff);
+            }
             case BF16 -> bf16(w, offset, n, x, xOff);
             case Q8_0 -> q8_0(w, offset, n, x, xOff);
             case Q4_0 -> q4_0(w, offset, n, x, xOff);
@@ -67,35 +75,6 @@ public final class Dot {
         float s = Vec.sum(a0.add(a1));
         for (; i < n; i++) {
             s = Math.fma(w.get(Quant.FLOAT_LE, off + 4L * i), x[xOff + i], s);
-        }
-        return s;
-    }
-
-    private static float f16(MemorySegment w, long off, int n, float[] x, int xOff) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        int i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) {
-            for (int k = 0; k < 2; k++) {
-                // The F16 widening of RowDecoder, spelled out (see there).
-                IntVector h = (IntVector) ShortVector.fromMemorySegment(RowDecoder.S, w, off + 2L * (i + k * L), LE)
-                        .convertShape(VectorOperators.S2I, RowDecoder.I, 0);
-                IntVector magnitude = h.and(0x7fff);
-                IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-                FloatVector v = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                        .blend(shifted.or(0x7f800000), magnitude.compare(VectorOperators.GE, 0x7c00))
-                        .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + i + k * L);
-                if (k == 0) {
-                    a0 = v.fma(xv, a0);
-                } else {
-                    a1 = v.fma(xv, a1);
-                }
-            }
-        }
-        float s = Vec.sum(a0.add(a1));
-        for (; i < n; i++) {
-            s = Math.fma(Float.float16ToFloat(w.get(Quant.SHORT_LE, off + 2L * i)), x[xOff + i], s);
         }
         return s;
     }

@@ -35,7 +35,7 @@ public final class Matmul {
         long rowBytes = type.bytesFor(cols);
         if (T == 1) {
             for (int r = r0; r < r1; r++) {
-                y[yOff + r] = Dot.dot(type, w, r * rowBytes, cols, x, xOff);
+                y[yOff + r] = Dot.dot(type, w, r * rowBytes, cols, x, xOff, buf);
             }
             return;
         }
