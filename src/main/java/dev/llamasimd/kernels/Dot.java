@@ -17,13 +17,12 @@ import jdk.incubator.vector.VectorOperators;
  * One weight row (any supported type, read straight from the mapping) times one activation
  * vector: the decode-step kernel, with the weights widened in registers.
  *
- * <p>Every dot product in llama-simd has the same arithmetic, which {@link Matmul} uses too: the
- * row is taken in pairs of float vectors of {@link Vec#L} lanes; the first vector of each pair
- * accumulates (by FMA) into one accumulator, the second into another (two independent chains hide
- * the FMA latency); the two are added, the lanes summed in a fixed order ({@link Vec#sum}), and
- * what is left after the last whole pair is added by scalar FMAs. Quantised values are {@code q · d} exactly as
- * {@link Quant#dequantize} gives them. So a token's result does not depend on whether it was
- * computed here or in a batch.
+ * <p>The arithmetic of every single-token dot product: the row is taken in pairs of float
+ * vectors of {@link Vec#L} lanes; the first vector of each pair accumulates (by FMA) into one
+ * accumulator, the second into another (two independent chains hide the FMA latency); the two
+ * are added, the lanes summed in a fixed order ({@link Vec#sum}), and what is left after the last
+ * whole pair is added by scalar FMAs. Quantised values are {@code q · d} exactly as
+ * {@link Quant#dequantize} gives them. (A batch sums in column order instead: see {@link Matmul}.)
  */
 public final class Dot {
     private Dot() {}

@@ -5,130 +5,236 @@ import static dev.llamasimd.kernels.Vec.L;
 
 import dev.llamasimd.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
  * {@code Y = X Wᵀ} for a range of weight rows: {@code W} is a mapped matrix of any supported type
  * ({@code rows × cols}, row-major), {@code X} holds {@code T} token vectors of length {@code cols}.
  *
- * <p>One token (decode) takes each row straight from the mapping ({@link Dot}). A batch (prefill)
- * widens a block of rows to float32 once into the caller's buffer, which stays in cache, and
- * multiplies it with the tokens in register tiles of 2 rows × 4 tokens: each weight vector loaded
- * feeds four FMAs and each activation vector two, so the weights are read from memory once per
- * batch and the FMA units, not the loads, set the pace.
+ * <p>One token (decode) takes each row straight from the mapping ({@link Dot}).
  *
- * <p>Every (row, token) result has the arithmetic {@link Dot} defines, whichever path computes
- * it, so results are bit-identical for any batch size, tiling and thread split.
+ * <p>A batch (prefill) is a tiled matrix product with the tokens in the vector lanes. The input
+ * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors), column by
+ * column, so that one column of a group is four vector loads. A worker widens a block of
+ * {@value #BLOCK_ROWS} rows, {@value #PANEL} columns at a time, into its scratch (it stays in
+ * L2), and multiplies it with each token group in register tiles of 4 rows × 4 vectors: each
+ * weight is one broadcast feeding four FMAs, each activation vector feeds four, and a group's
+ * {@value #KC}-column slice stays in L1 while every row of the block passes over it. The partial
+ * sums wait in a row-major scratch between slices. Each weight row is read from memory once per
+ * batch.
+ *
+ * <p>Arithmetic: a batched result is {@code fma(w[k], x[k], s)} from {@code s = 0} over
+ * {@code k = 0, 1, …, cols − 1} in order, whatever the block, panel, group, lane or thread split,
+ * so a token's result does not depend on the batch it is in (of two or more tokens) nor on the
+ * thread count, bit for bit. A single token uses {@link Dot}'s order, which agrees with it to
+ * rounding.
  */
 public final class Matmul {
+    /** Tokens per packed group: four vectors of lanes. */
+    public static final int GROUP = 4 * L;
+    /** Columns widened at once (a multiple of 32, so a quantised row splits at block boundaries). */
+    static final int PANEL = 2048;
+    /** Rows widened at once. */
+    static final int BLOCK_ROWS = 64;
+    /** Columns of a token group multiplied per pass over the block's rows: 128 × 64 floats = 32 KiB at 16 lanes. */
+    static final int KC = 128;
+
     private Matmul() {}
+
+    /** Token groups of a batch of {@code T}. */
+    public static int groups(int T) {
+        return (T + GROUP - 1) / GROUP;
+    }
+
+    /** Floats {@link #pack} needs for {@code T} tokens of {@code cols} values. */
+    public static int packedSize(int T, int cols) {
+        return Math.multiplyExact(groups(T) * GROUP, cols);
+    }
+
+    /** Floats of per-worker scratch {@link #batch} needs for batches of up to {@code T} tokens. */
+    public static int scratchSize(int T) {
+        return BLOCK_ROWS * PANEL + BLOCK_ROWS * groups(T) * GROUP;
+    }
+
+    /**
+     * Packs token groups {@code [g0, g1)} of {@code x} ({@code T} rows of {@code cols} from
+     * {@code xOff}) into {@code xT}: value {@code k} of token {@code g·GROUP + i} goes to
+     * {@code xT[g·GROUP·cols + k·GROUP + i]}; lanes past the last token are zero.
+     */
+    public static void pack(float[] x, int xOff, int T, int cols, float[] xT, int g0, int g1) {
+        for (int g = g0; g < g1; g++) {
+            int base = g * GROUP * cols;
+            for (int i = 0; i < GROUP; i++) {
+                int t = g * GROUP + i;
+                if (t >= T) {
+                    for (int k = 0; k < cols; k++) {
+                        xT[base + k * GROUP + i] = 0f;
+                    }
+                    continue;
+                }
+                int src = xOff + t * cols;
+                for (int k = 0; k < cols; k++) {
+                    xT[base + k * GROUP + i] = x[src + k];
+                }
+            }
+        }
+    }
 
     /**
      * Computes rows {@code [r0, r1)} of every token:
      * {@code y[yOff + t*yStride + r] = Σ_j W[r][j] · x[xOff + t*cols + j]} for {@code t < T}.
-     *
-     * @param buf scratch of at least {@code cols} floats owned by the calling thread; a larger one
-     *            lets a batch widen more rows at once
+     * One token runs {@link Dot} (with {@code buf} of at least {@code cols} floats); a batch
+     * packs its input into a fresh array and runs {@link #batch} (the model's forward pass packs
+     * once into its own buffers instead, and allocates nothing).
      */
     public static void rows(GgmlType type, MemorySegment w, int cols, float[] x, int xOff, int T,
                             float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
-        long rowBytes = type.bytesFor(cols);
         if (T == 1) {
+            long rowBytes = type.bytesFor(cols);
             for (int r = r0; r < r1; r++) {
                 y[yOff + r] = Dot.dot(type, w, r * rowBytes, cols, x, xOff, buf);
             }
             return;
         }
-        int block = Math.max(1, buf.length / cols);
-        for (int start = r0; start < r1; start += block) {
-            int n = Math.min(block, r1 - start);
-            for (int k = 0; k < n; k++) {
-                RowDecoder.decode(type, w, (start + k) * rowBytes, cols, buf, k * cols);
-            }
-            widened(buf, n, cols, x, xOff, T, y, yOff + start, yStride);
-        }
+        float[] xT = new float[packedSize(T, cols)];
+        pack(x, xOff, T, cols, xT, 0, groups(T));
+        batch(type, w, cols, xT, T, y, yOff, yStride, r0, r1, new float[scratchSize(T)]);
     }
 
-    /** {@code n} widened rows in {@code wr} (row k at {@code k*cols}) against all tokens; row k's results go to {@code y[yPos + k + t*yStride]}. */
-    static void widened(float[] wr, int n, int cols, float[] x, int xOff, int T, float[] y, int yPos, int yStride) {
-        int t = 0;
-        for (; t + 4 <= T; t += 4) {
-            int k = 0;
-            for (; k + 2 <= n; k += 2) {
-                tile2x4(wr, k * cols, cols, x, xOff + t * cols, y, yPos + k + t * yStride, yStride);
-            }
-            for (; k < n; k++) {
-                for (int u = t; u < t + 4; u++) {
-                    y[yPos + k + u * yStride] = Dot.array(wr, k * cols, cols, x, xOff + u * cols);
+    /**
+     * Rows {@code [r0, r1)} of a batch of {@code T} tokens packed in {@code xT} (see {@link #pack}):
+     * {@code y[yOff + t*yStride + r]}. {@code scratch} holds at least {@link #scratchSize}{@code (T)}
+     * floats and belongs to the calling thread.
+     */
+    public static void batch(GgmlType type, MemorySegment w, int cols, float[] xT, int T,
+                             float[] y, int yOff, int yStride, int r0, int r1, float[] scratch) {
+        int groups = groups(T);
+        int stride = groups * GROUP; // of a row of partial sums
+        int sums = BLOCK_ROWS * PANEL; // where they start in scratch
+        long rowBytes = type.bytesFor(cols);
+        for (int rb = r0; rb < r1; rb += BLOCK_ROWS) {
+            int n = Math.min(BLOCK_ROWS, r1 - rb);
+            Arrays.fill(scratch, sums, sums + n * stride, 0f);
+            for (int p0 = 0; p0 < cols; p0 += PANEL) {
+                int pc = Math.min(PANEL, cols - p0);
+                for (int k = 0; k < n; k++) {
+                    RowDecoder.decode(type, w, (rb + k) * rowBytes + type.bytesFor(p0), pc, scratch, k * pc);
+                }
+                for (int g = 0; g < groups; g++) {
+                    int xg = g * GROUP * cols + p0 * GROUP;
+                    for (int c0 = 0; c0 < pc; c0 += KC) {
+                        int c1 = Math.min(pc, c0 + KC);
+                        int k = 0;
+                        for (; k + 4 <= n; k += 4) {
+                            tile4(scratch, k * pc, pc, xT, xg, c0, c1, scratch, sums + k * stride + g * GROUP, stride);
+                        }
+                        for (; k < n; k++) {
+                            tile1(scratch, k * pc, xT, xg, c0, c1, scratch, sums + k * stride + g * GROUP);
+                        }
+                    }
                 }
             }
-        }
-        for (; t < T; t++) {
             for (int k = 0; k < n; k++) {
-                y[yPos + k + t * yStride] = Dot.array(wr, k * cols, cols, x, xOff + t * cols);
+                int from = sums + k * stride;
+                for (int t = 0; t < T; t++) {
+                    y[yOff + t * yStride + rb + k] = scratch[from + t];
+                }
             }
         }
     }
 
     /**
-     * Rows {@code w0 = wr[w..]}, {@code w1 = wr[w+cols..]} times tokens {@code x[xt..]} to
-     * {@code x[xt+3cols..]}: 16 accumulators (2 rows × 4 tokens × even/odd vectors), results to
-     * {@code y[yPos + row + token*yStride]}.
+     * Rows {@code wr[w..]}, {@code wr[w+pc..]}, … (four, {@code pc} apart) times one token group
+     * over columns {@code [c0, c1)}: 16 accumulators (4 rows × 4 vectors of tokens), loaded from
+     * and stored back to the partial sums at {@code s[sp + row*stride ..]}.
      */
-    private static void tile2x4(float[] wr, int w, int cols, float[] x, int xt, float[] y, int yPos, int yStride) {
-        int w1 = w + cols;
-        int x1 = xt + cols;
-        int x2 = x1 + cols;
-        int x3 = x2 + cols;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, b00 = z, b01 = z, b02 = z, b03 = z;
-        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, b10 = z, b11 = z, b12 = z, b13 = z;
-        int i = 0;
-        for (; i + 2 * L <= cols; i += 2 * L) {
-            FloatVector we0 = FloatVector.fromArray(F, wr, w + i);
-            FloatVector wo0 = FloatVector.fromArray(F, wr, w + i + L);
-            FloatVector we1 = FloatVector.fromArray(F, wr, w1 + i);
-            FloatVector wo1 = FloatVector.fromArray(F, wr, w1 + i + L);
-            FloatVector xe = FloatVector.fromArray(F, x, xt + i);
-            FloatVector xo = FloatVector.fromArray(F, x, xt + i + L);
-            a00 = we0.fma(xe, a00);
-            b00 = wo0.fma(xo, b00);
-            a10 = we1.fma(xe, a10);
-            b10 = wo1.fma(xo, b10);
-            xe = FloatVector.fromArray(F, x, x1 + i);
-            xo = FloatVector.fromArray(F, x, x1 + i + L);
-            a01 = we0.fma(xe, a01);
-            b01 = wo0.fma(xo, b01);
-            a11 = we1.fma(xe, a11);
-            b11 = wo1.fma(xo, b11);
-            xe = FloatVector.fromArray(F, x, x2 + i);
-            xo = FloatVector.fromArray(F, x, x2 + i + L);
-            a02 = we0.fma(xe, a02);
-            b02 = wo0.fma(xo, b02);
-            a12 = we1.fma(xe, a12);
-            b12 = wo1.fma(xo, b12);
-            xe = FloatVector.fromArray(F, x, x3 + i);
-            xo = FloatVector.fromArray(F, x, x3 + i + L);
-            a03 = we0.fma(xe, a03);
-            b03 = wo0.fma(xo, b03);
-            a13 = we1.fma(xe, a13);
-            b13 = wo1.fma(xo, b13);
+    private static void tile4(float[] wr, int w, int pc, float[] xT, int xg, int c0, int c1,
+                              float[] s, int sp, int stride) {
+        int w1 = w + pc;
+        int w2 = w1 + pc;
+        int w3 = w2 + pc;
+        int s1 = sp + stride;
+        int s2 = s1 + stride;
+        int s3 = s2 + stride;
+        FloatVector a00 = FloatVector.fromArray(F, s, sp);
+        FloatVector a01 = FloatVector.fromArray(F, s, sp + L);
+        FloatVector a02 = FloatVector.fromArray(F, s, sp + 2 * L);
+        FloatVector a03 = FloatVector.fromArray(F, s, sp + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(F, s, s1);
+        FloatVector a11 = FloatVector.fromArray(F, s, s1 + L);
+        FloatVector a12 = FloatVector.fromArray(F, s, s1 + 2 * L);
+        FloatVector a13 = FloatVector.fromArray(F, s, s1 + 3 * L);
+        FloatVector a20 = FloatVector.fromArray(F, s, s2);
+        FloatVector a21 = FloatVector.fromArray(F, s, s2 + L);
+        FloatVector a22 = FloatVector.fromArray(F, s, s2 + 2 * L);
+        FloatVector a23 = FloatVector.fromArray(F, s, s2 + 3 * L);
+        FloatVector a30 = FloatVector.fromArray(F, s, s3);
+        FloatVector a31 = FloatVector.fromArray(F, s, s3 + L);
+        FloatVector a32 = FloatVector.fromArray(F, s, s3 + 2 * L);
+        FloatVector a33 = FloatVector.fromArray(F, s, s3 + 3 * L);
+        for (int c = c0; c < c1; c++) {
+            int xo = xg + c * GROUP;
+            FloatVector x0 = FloatVector.fromArray(F, xT, xo);
+            FloatVector x1 = FloatVector.fromArray(F, xT, xo + L);
+            FloatVector x2 = FloatVector.fromArray(F, xT, xo + 2 * L);
+            FloatVector x3 = FloatVector.fromArray(F, xT, xo + 3 * L);
+            FloatVector b = FloatVector.broadcast(F, wr[w + c]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            a02 = x2.fma(b, a02);
+            a03 = x3.fma(b, a03);
+            b = FloatVector.broadcast(F, wr[w1 + c]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            a12 = x2.fma(b, a12);
+            a13 = x3.fma(b, a13);
+            b = FloatVector.broadcast(F, wr[w2 + c]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            a22 = x2.fma(b, a22);
+            a23 = x3.fma(b, a23);
+            b = FloatVector.broadcast(F, wr[w3 + c]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+            a32 = x2.fma(b, a32);
+            a33 = x3.fma(b, a33);
         }
-        y[yPos] = finish(Vec.sum(a00.add(b00)), wr, w, x, xt, i, cols);
-        y[yPos + yStride] = finish(Vec.sum(a01.add(b01)), wr, w, x, x1, i, cols);
-        y[yPos + 2 * yStride] = finish(Vec.sum(a02.add(b02)), wr, w, x, x2, i, cols);
-        y[yPos + 3 * yStride] = finish(Vec.sum(a03.add(b03)), wr, w, x, x3, i, cols);
-        y[yPos + 1] = finish(Vec.sum(a10.add(b10)), wr, w1, x, xt, i, cols);
-        y[yPos + 1 + yStride] = finish(Vec.sum(a11.add(b11)), wr, w1, x, x1, i, cols);
-        y[yPos + 1 + 2 * yStride] = finish(Vec.sum(a12.add(b12)), wr, w1, x, x2, i, cols);
-        y[yPos + 1 + 3 * yStride] = finish(Vec.sum(a13.add(b13)), wr, w1, x, x3, i, cols);
+        a00.intoArray(s, sp);
+        a01.intoArray(s, sp + L);
+        a02.intoArray(s, sp + 2 * L);
+        a03.intoArray(s, sp + 3 * L);
+        a10.intoArray(s, s1);
+        a11.intoArray(s, s1 + L);
+        a12.intoArray(s, s1 + 2 * L);
+        a13.intoArray(s, s1 + 3 * L);
+        a20.intoArray(s, s2);
+        a21.intoArray(s, s2 + L);
+        a22.intoArray(s, s2 + 2 * L);
+        a23.intoArray(s, s2 + 3 * L);
+        a30.intoArray(s, s3);
+        a31.intoArray(s, s3 + L);
+        a32.intoArray(s, s3 + 2 * L);
+        a33.intoArray(s, s3 + 3 * L);
     }
 
-    /** The scalar tail of a dot product from index {@code i}. */
-    private static float finish(float s, float[] wr, int w, float[] x, int xt, int i, int cols) {
-        for (; i < cols; i++) {
-            s = Math.fma(wr[w + i], x[xt + i], s);
+    /** One row times one token group over columns {@code [c0, c1)} (the rows left over by {@link #tile4}). */
+    private static void tile1(float[] wr, int w, float[] xT, int xg, int c0, int c1, float[] s, int sp) {
+        FloatVector a0 = FloatVector.fromArray(F, s, sp);
+        FloatVector a1 = FloatVector.fromArray(F, s, sp + L);
+        FloatVector a2 = FloatVector.fromArray(F, s, sp + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(F, s, sp + 3 * L);
+        for (int c = c0; c < c1; c++) {
+            int xo = xg + c * GROUP;
+            FloatVector b = FloatVector.broadcast(F, wr[w + c]);
+            a0 = FloatVector.fromArray(F, xT, xo).fma(b, a0);
+            a1 = FloatVector.fromArray(F, xT, xo + L).fma(b, a1);
+            a2 = FloatVector.fromArray(F, xT, xo + 2 * L).fma(b, a2);
+            a3 = FloatVector.fromArray(F, xT, xo + 3 * L).fma(b, a3);
         }
-        return s;
+        a0.intoArray(s, sp);
+        a1.intoArray(s, sp + L);
+        a2.intoArray(s, sp + 2 * L);
+        a3.intoArray(s, sp + 3 * L);
     }
 }

@@ -1,6 +1,7 @@
 package dev.llamasimd.model;
 
 import dev.llamasimd.kernels.Attention;
+import dev.llamasimd.kernels.Matmul;
 import dev.llamasimd.kernels.Ops;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.Rope;
@@ -86,21 +87,25 @@ public final class Llama implements AutoCloseable {
             for (int t = 0; t < T; t++) {
                 Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.attnNorm(), dim, c.rmsEps());
             }
-            matmul(s, w.wq(), s.xb, T, s.q);
-            matmul(s, w.wk(), s.xb, T, s.k);
-            matmul(s, w.wv(), s.xb, T, s.v);
+            input(s, s.xb, T, dim);
+            matmul(s, w.wq(), T, s.q);
+            matmul(s, w.wk(), T, s.k);
+            matmul(s, w.wv(), T, s.v);
             ropeAndStore(s, cache, l, T, startPos);
             s.attention.run(l, cache, T, startPos);
-            matmul(s, w.wo(), s.att, T, s.xb2);
+            input(s, s.att, T, c.qDim());
+            matmul(s, w.wo(), T, s.xb2);
             Ops.add(s.x, s.xb2, 0, T * dim);
 
             for (int t = 0; t < T; t++) {
                 Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.ffnNorm(), dim, c.rmsEps());
             }
-            matmul(s, w.w1(), s.xb, T, s.hb);
-            matmul(s, w.w3(), s.xb, T, s.hb2);
+            input(s, s.xb, T, dim);
+            matmul(s, w.w1(), T, s.hb);
+            matmul(s, w.w3(), T, s.hb2);
             Ops.siluGate(s.hb, s.hb2, 0, T * c.ffnDim());
-            matmul(s, w.w2(), s.hb, T, s.xb2);
+            input(s, s.hb, T, c.ffnDim());
+            matmul(s, w.w2(), T, s.xb2);
             Ops.add(s.x, s.xb2, 0, T * dim);
         }
         cache.setLength(startPos + T);
@@ -108,7 +113,8 @@ public final class Llama implements AutoCloseable {
         for (int t = first; t < T; t++) {
             Ops.rmsnorm(s.xb, (t - first) * dim, s.x, t * dim, weights.outputNorm(), dim, c.rmsEps());
         }
-        matmul(s, weights.output(), s.xb, T - first, s.logits);
+        input(s, s.xb, T - first, dim);
+        matmul(s, weights.output(), T - first, s.logits);
     }
 
     private void checkForward(State s, KvCache cache, int[] tokens, int off, int T, int startPos) {
@@ -154,8 +160,27 @@ public final class Llama implements AutoCloseable {
         }
     }
 
-    private void matmul(State s, Matrix m, float[] x, int T, float[] y) {
-        s.matmul.set(m, x, T, y);
+    /**
+     * Makes {@code x} ({@code T} rows of {@code cols}) the input of the next {@link #matmul}
+     * calls; a batch is packed into token groups once for all of them.
+     */
+    private void input(State s, float[] x, int T, int cols) {
+        s.matmul.input(x);
+        if (T == 1) {
+            return;
+        }
+        s.pack.set(x, T, cols);
+        int groups = Matmul.groups(T);
+        if ((long) T * cols < SERIAL_WORK) {
+            s.pack.run(0, 0, groups);
+        } else {
+            parallel.forRange(groups, s.pack);
+        }
+    }
+
+    /** {@code y = W x} for the last {@link #input}. */
+    private void matmul(State s, Matrix m, int T, float[] y) {
+        s.matmul.set(m, T, y);
         if ((long) m.rows() * m.cols() * T < SERIAL_WORK) {
             s.matmul.run(0, 0, m.rows());
         } else {
@@ -175,16 +200,46 @@ public final class Llama implements AutoCloseable {
             this.s = s;
         }
 
-        void set(Matrix m, float[] x, int T, float[] y) {
-            this.m = m;
+        void input(float[] x) {
             this.x = x;
+        }
+
+        void set(Matrix m, int T, float[] y) {
+            this.m = m;
             this.T = T;
             this.y = y;
         }
 
         @Override
         public void run(int worker, int start, int end) {
-            m.multiply(x, T, y, start, end, s.rowBuf[worker]);
+            if (T == 1) {
+                m.multiply(x, 1, y, start, end, s.rowBuf[worker]);
+            } else {
+                m.multiplyPacked(s.packed, T, y, start, end, s.rowBuf[worker]);
+            }
+        }
+    }
+
+    /** Packs token groups of a batch's input into {@code State.packed}; the groups are split across workers. */
+    static final class PackTask implements Parallel.Body {
+        private final State s;
+        private float[] x;
+        private int T;
+        private int cols;
+
+        PackTask(State s) {
+            this.s = s;
+        }
+
+        void set(float[] x, int T, int cols) {
+            this.x = x;
+            this.T = T;
+            this.cols = cols;
+        }
+
+        @Override
+        public void run(int worker, int start, int end) {
+            Matmul.pack(x, 0, T, cols, s.packed, start, end);
         }
     }
 

@@ -24,6 +24,11 @@ public record Matrix(Tensor tensor, int rows, int cols) {
         Matmul.rows(type(), tensor.data(), cols, x, 0, T, y, 0, rows, r0, r1, rowBuf);
     }
 
+    /** Rows {@code [r0, r1)} of {@code y = W x} for a batch of {@code T} tokens packed by {@link Matmul#pack}; see {@link Matmul#batch}. */
+    public void multiplyPacked(float[] xT, int T, float[] y, int r0, int r1, float[] scratch) {
+        Matmul.batch(type(), tensor.data(), cols, xT, T, y, 0, rows, r0, r1, scratch);
+    }
+
     /** Row {@code r} as floats into {@code out[off..off+cols)} (an embedding lookup). */
     public void row(int r, float[] out, int off) {
         Quant.dequantize(type(), tensor.data(), r * type().bytesFor(cols), out, off, cols);

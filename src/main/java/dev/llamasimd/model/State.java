@@ -1,5 +1,7 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.kernels.Matmul;
+
 /**
  * Scratch buffers for one forward call of up to {@code maxBatch} tokens: every activation lives
  * here, so a forward pass allocates nothing. Token rows are contiguous ({@code x[t*dim + i]}).
@@ -19,10 +21,9 @@ public final class State {
     final float[] hb2;
     final float[] cos;
     final float[] sin;
-    /** Rows a worker widens at once in a batch: 16 rows of 8192 floats are 512 KiB, an L2's worth. */
-    private static final int ROW_BLOCK = 16;
-
-    /** Per worker: widened weight rows (a batch multiplies a block of them at a time). */
+    /** A batch's input to the next products, packed in token groups ({@link Matmul#pack}). */
+    final float[] packed;
+    /** Per worker: scratch for a product (a decode step widens F16 rows here; a batch its row blocks and partial sums). */
     final float[][] rowBuf;
     /** Per worker: attention scores over the context. */
     final float[][] scores;
@@ -30,6 +31,7 @@ public final class State {
     public final float[] logits;
 
     final Llama.MatmulTask matmul;
+    final Llama.PackTask pack;
     final Llama.AttentionTask attention;
 
     /**
@@ -58,10 +60,12 @@ public final class State {
         cos = new float[maxBatch * c.ropeDims() / 2];
         sin = new float[maxBatch * c.ropeDims() / 2];
         int widest = Math.max(Math.max(c.dim(), c.ffnDim()), c.qDim());
-        rowBuf = new float[workers][(maxBatch > 1 ? ROW_BLOCK : 1) * widest];
+        packed = new float[maxBatch > 1 ? Matmul.packedSize(maxBatch, widest) : 0];
+        rowBuf = new float[workers][maxBatch > 1 ? Math.max(widest, Matmul.scratchSize(maxBatch)) : widest];
         scores = new float[workers][maxContext];
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
         matmul = new Llama.MatmulTask(this);
+        pack = new Llama.PackTask(this);
         attention = new Llama.AttentionTask(model, this);
     }
 

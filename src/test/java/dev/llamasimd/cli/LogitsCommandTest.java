@@ -39,7 +39,15 @@ class LogitsCommandTest {
                 if (first == null) {
                     first = npy.data();
                 } else {
-                    assertArrayEquals(first, npy.data(), "paths differ: " + Arrays.toString(mode));
+                    // a batch and a single token sum in different orders: equal to rounding
+                    float[] other = npy.data();
+                    double max = 0;
+                    double diff = 0;
+                    for (int i = 0; i < first.length; i++) {
+                        max = Math.max(max, Math.abs(first[i]));
+                        diff = Math.max(diff, Math.abs(first[i] - other[i]));
+                    }
+                    assertTrue(diff <= 1e-5 * max, "paths differ by " + diff + ": " + Arrays.toString(mode));
                 }
             }
         }

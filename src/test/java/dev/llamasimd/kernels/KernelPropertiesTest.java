@@ -125,30 +125,75 @@ class KernelPropertiesTest {
         }
     }
 
+    /**
+     * A batch is the scalar twin's sequential FMA chain bit for bit, so a token's result does not
+     * depend on the batch it is in, nor on how the rows are split between workers.
+     */
     @Property(tries = 100)
-    void matmulRowDoesNotDependOnBatchOrTile(@ForAll("types") GgmlType type,
-                                             @ForAll @IntRange(min = 1, max = 150) int n,
-                                             @ForAll @IntRange(min = 2, max = 11) int T,
-                                             @ForAll long seed) {
+    void batchIsBitExactWithSequentialTwinWhateverTheBatchOrSplit(@ForAll("types") GgmlType type,
+                                                                   @ForAll @IntRange(min = 1, max = 300) int n,
+                                                                   @ForAll @IntRange(min = 2, max = 11) int T,
+                                                                   @ForAll long seed) {
         int cols = cols(type, n);
         Random rnd = new Random(seed);
-        int rows = 1 + rnd.nextInt(7);
+        int rows = 1 + rnd.nextInt(9);
         float[] w = gaussian(rnd, rows * cols, 0.5);
         float[] x = gaussian(rnd, T * cols, 1.0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
+            float[] expected = ScalarKernels.sequential(type, seg, rows, cols, x, T);
             float[] batch = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, batch, 0, rows, 0, rows, new float[cols * rows]);
-            float[] blockOfOne = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, blockOfOne, 0, rows, 0, rows, new float[cols]);
-            assertArrayEquals(batch, blockOfOne, "row blocks of 1 and of " + rows);
+            Matmul.rows(type, seg, cols, x, 0, T, batch, 0, rows, 0, rows, null);
+            assertBitsEqual(expected, batch, type + " batch of " + T);
+            int split = rnd.nextInt(rows + 1);
+            float[] halves = new float[T * rows];
+            Matmul.rows(type, seg, cols, x, 0, T, halves, 0, rows, 0, split, null);
+            Matmul.rows(type, seg, cols, x, 0, T, halves, 0, rows, split, rows, null);
+            assertBitsEqual(expected, halves, type + " rows split at " + split);
+            int t = rnd.nextInt(T);
+            float[] pair = new float[2 * cols];
+            System.arraycopy(x, t * cols, pair, cols, cols);
+            System.arraycopy(gaussian(rnd, cols, 1.0), 0, pair, 0, cols);
+            float[] inPair = new float[2 * rows];
+            Matmul.rows(type, seg, cols, pair, 0, 2, inPair, 0, rows, 0, rows, null);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(Float.floatToRawIntBits(expected[t * rows + r]), Float.floatToRawIntBits(inPair[rows + r]),
+                        type + " token " + t + " row " + r + " in a batch of 2");
+            }
+        }
+    }
+
+    /** The same on shapes that cross the row blocks, column panels and token groups of {@link Matmul#batch}. */
+    @Property(tries = 6)
+    void batchIsBitExactAcrossBlocksPanelsAndGroups(@ForAll("types") GgmlType type, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int cols = cols(type, Matmul.PANEL + 1 + rnd.nextInt(700));
+        int rows = Matmul.BLOCK_ROWS + 1 + rnd.nextInt(70);
+        int T = Matmul.GROUP - 2 + rnd.nextInt(6);
+        float[] w = gaussian(rnd, rows * cols, 0.5);
+        float[] x = gaussian(rnd, T * cols, 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = encode(type, w, rows, cols, arena);
+            float[] y = new float[T * rows];
+            int r0 = rnd.nextInt(3);
+            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, rows, null);
+            float[] expected = ScalarKernels.sequential(type, seg, rows, cols, x, T);
             for (int t = 0; t < T; t++) {
-                float[] one = new float[rows];
-                Matmul.rows(type, seg, cols, x, t * cols, 1, one, 0, rows, 0, rows, new float[cols]);
-                for (int r = 0; r < rows; r++) {
-                    assertEquals(Float.floatToRawIntBits(one[r]), Float.floatToRawIntBits(batch[t * rows + r]),
-                            "token " + t + " row " + r + " of a batch of " + T);
+                for (int r = 0; r < r0; r++) {
+                    expected[t * rows + r] = 0f;
                 }
+            }
+            assertBitsEqual(expected, y, type + " " + rows + "×" + cols + ", " + T + " tokens, rows from " + r0);
+        }
+    }
+
+    static void assertBitsEqual(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            int e = Float.floatToRawIntBits(expected[i]);
+            int a = Float.floatToRawIntBits(actual[i]);
+            if (e != a) {
+                assertEquals(expected[i], actual[i], what + ": index " + i);
             }
         }
     }

@@ -35,6 +35,26 @@ final class ScalarKernels {
         return new Product(y, magnitude);
     }
 
+    /**
+     * The batched product's definition ({@link Matmul#batch}): for every row and token,
+     * {@code s = fma(W[r][k], x[t][k], s)} from {@code s = 0} over {@code k} in order.
+     */
+    static float[] sequential(GgmlType type, MemorySegment w, int rows, int cols, float[] x, int T) {
+        float[] y = new float[T * rows];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            Quant.dequantize(type, w, r * type.bytesFor(cols), row, 0, cols);
+            for (int t = 0; t < T; t++) {
+                float s = 0f;
+                for (int j = 0; j < cols; j++) {
+                    s = Math.fma(row[j], x[t * cols + j], s);
+                }
+                y[t * rows + r] = s;
+            }
+        }
+        return y;
+    }
+
     static void rmsnorm(float[] out, float[] x, float[] w, int n, float eps) {
         double ss = 0;
         for (int i = 0; i < n; i++) {
