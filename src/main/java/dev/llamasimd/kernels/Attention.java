@@ -29,7 +29,27 @@ public final class Attention {
         }
         Ops.softmax(scores, from, to - from);
         int upper = Vec.loopBound(headDim);
-        for (int d = 0; d < upper; d += L) {
+        int d = 0;
+        // four output vectors at a time: four independent FMA chains over the positions
+        for (; d + 4 * L <= upper; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int j = from; j < to; j++) {
+                long row = vBase + j * rowBytes + 4L * d;
+                FloatVector p = FloatVector.broadcast(F, scores[j]);
+                a0 = FloatVector.fromMemorySegment(F, v, row, LE).fma(p, a0);
+                a1 = FloatVector.fromMemorySegment(F, v, row + 4L * L, LE).fma(p, a1);
+                a2 = FloatVector.fromMemorySegment(F, v, row + 8L * L, LE).fma(p, a2);
+                a3 = FloatVector.fromMemorySegment(F, v, row + 12L * L, LE).fma(p, a3);
+            }
+            a0.intoArray(out, outOff + d);
+            a1.intoArray(out, outOff + d + L);
+            a2.intoArray(out, outOff + d + 2 * L);
+            a3.intoArray(out, outOff + d + 3 * L);
+        }
+        for (; d < upper; d += L) {
             FloatVector acc = FloatVector.zero(F);
             for (int j = from; j < to; j++) {
                 acc = FloatVector.fromMemorySegment(F, v, vBase + j * rowBytes + 4L * d, LE)
@@ -37,7 +57,7 @@ public final class Attention {
             }
             acc.intoArray(out, outOff + d);
         }
-        for (int d = upper; d < headDim; d++) {
+        for (; d < headDim; d++) {
             float acc = 0;
             for (int j = from; j < to; j++) {
                 acc = Math.fma(v.get(Quant.FLOAT_LE, vBase + j * rowBytes + 4L * d), scores[j], acc);

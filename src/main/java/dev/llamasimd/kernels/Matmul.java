@@ -135,10 +135,10 @@ public final class Matmul {
                     }
                 }
             }
-            for (int k = 0; k < n; k++) {
-                int from = sums + k * stride;
-                for (int t = 0; t < T; t++) {
-                    y[yOff + t * yStride + rb + k] = scratch[from + t];
+            for (int t = 0; t < T; t++) {
+                int to = yOff + t * yStride + rb;
+                for (int k = 0; k < n; k++) {
+                    y[to + k] = scratch[sums + k * stride + t];
                 }
             }
         }

@@ -103,7 +103,7 @@ public final class Llama implements AutoCloseable {
             input(s, s.xb, T, dim);
             matmul(s, w.w1(), T, s.hb);
             matmul(s, w.w3(), T, s.hb2);
-            Ops.siluGate(s.hb, s.hb2, 0, T * c.ffnDim());
+            siluGate(s, T);
             input(s, s.hb, T, c.ffnDim());
             matmul(s, w.w2(), T, s.xb2);
             Ops.add(s.x, s.xb2, 0, T * dim);
@@ -178,6 +178,15 @@ public final class Llama implements AutoCloseable {
         }
     }
 
+    /** SwiGLU over the batch's hidden rows, split across workers by token. */
+    private void siluGate(State s, int T) {
+        if ((long) T * config.ffnDim() < SERIAL_WORK) {
+            Ops.siluGate(s.hb, s.hb2, 0, T * config.ffnDim());
+        } else {
+            parallel.forRange(T, s.siluGate);
+        }
+    }
+
     /** {@code y = W x} for the last {@link #input}. */
     private void matmul(State s, Matrix m, int T, float[] y) {
         s.matmul.set(m, T, y);
@@ -217,6 +226,22 @@ public final class Llama implements AutoCloseable {
             } else {
                 m.multiplyPacked(s.packed, T, y, start, end, s.rowBuf[worker]);
             }
+        }
+    }
+
+    /** SwiGLU of the hidden rows of a range of tokens. */
+    static final class SiluGateTask implements Parallel.Body {
+        private final State s;
+        private final int ffn;
+
+        SiluGateTask(State s, int ffn) {
+            this.s = s;
+            this.ffn = ffn;
+        }
+
+        @Override
+        public void run(int worker, int start, int end) {
+            Ops.siluGate(s.hb, s.hb2, start * ffn, (end - start) * ffn);
         }
     }
 

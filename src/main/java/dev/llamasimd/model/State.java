@@ -32,6 +32,7 @@ public final class State {
 
     final Llama.MatmulTask matmul;
     final Llama.PackTask pack;
+    final Llama.SiluGateTask siluGate;
     final Llama.AttentionTask attention;
 
     /**
@@ -66,6 +67,7 @@ public final class State {
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
         matmul = new Llama.MatmulTask(this);
         pack = new Llama.PackTask(this);
+        siluGate = new Llama.SiluGateTask(this, c.ffnDim());
         attention = new Llama.AttentionTask(model, this);
     }
 
