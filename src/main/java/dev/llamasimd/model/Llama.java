@@ -88,24 +88,24 @@ public final class Llama implements AutoCloseable {
                 Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.attnNorm(), dim, c.rmsEps());
             }
             input(s, s.xb, T, dim);
-            matmul(s, w.wq(), T, s.q);
-            matmul(s, w.wk(), T, s.k);
-            matmul(s, w.wv(), T, s.v);
+            s.matmul.three(w.wq(), s.q, w.wk(), s.k, w.wv(), s.v, T);
+            run(s.matmul);
             ropeAndStore(s, cache, l, T, startPos);
             s.attention.run(l, cache, T, startPos);
             input(s, s.att, T, c.qDim());
-            matmul(s, w.wo(), T, s.xb2);
+            s.matmul.one(w.wo(), s.xb2, T);
+            run(s.matmul);
             Ops.add(s.x, s.xb2, 0, T * dim);
 
             for (int t = 0; t < T; t++) {
                 Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.ffnNorm(), dim, c.rmsEps());
             }
             input(s, s.xb, T, dim);
-            matmul(s, w.w1(), T, s.hb);
-            matmul(s, w.w3(), T, s.hb2);
-            siluGate(s, T);
+            s.matmul.gated(w.w1(), s.hb, w.w3(), s.hb2, T);
+            run(s.matmul);
             input(s, s.hb, T, c.ffnDim());
-            matmul(s, w.w2(), T, s.xb2);
+            s.matmul.one(w.w2(), s.xb2, T);
+            run(s.matmul);
             Ops.add(s.x, s.xb2, 0, T * dim);
         }
         cache.setLength(startPos + T);
@@ -114,7 +114,8 @@ public final class Llama implements AutoCloseable {
             Ops.rmsnorm(s.xb, (t - first) * dim, s.x, t * dim, weights.outputNorm(), dim, c.rmsEps());
         }
         input(s, s.xb, T - first, dim);
-        matmul(s, weights.output(), T - first, s.logits);
+        s.matmul.one(weights.output(), s.logits, T - first);
+        run(s.matmul);
     }
 
     private void checkForward(State s, KvCache cache, int[] tokens, int off, int T, int startPos) {
@@ -178,31 +179,28 @@ public final class Llama implements AutoCloseable {
         }
     }
 
-    /** SwiGLU over the batch's hidden rows, split across workers by token. */
-    private void siluGate(State s, int T) {
-        if ((long) T * config.ffnDim() < SERIAL_WORK) {
-            Ops.siluGate(s.hb, s.hb2, 0, T * config.ffnDim());
+    /** Runs the products set on {@code task}, on the calling thread when they are small. */
+    private void run(MatmulTask task) {
+        if (task.work() < SERIAL_WORK) {
+            task.run(0, 0, task.rows());
         } else {
-            parallel.forRange(T, s.siluGate);
+            parallel.forRange(task.rows(), task);
         }
     }
 
-    /** {@code y = W x} for the last {@link #input}. */
-    private void matmul(State s, Matrix m, int T, float[] y) {
-        s.matmul.set(m, T, y);
-        if ((long) m.rows() * m.cols() * T < SERIAL_WORK) {
-            s.matmul.run(0, 0, m.rows());
-        } else {
-            parallel.forRange(m.rows(), s.matmul);
-        }
-    }
-
-    /** {@code y = W x} over the rows of one worker. Reused, so dispatching allocates nothing. */
+    /**
+     * Up to three products of the last {@link #input} as one parallel region, so one dispatch
+     * (and one barrier) serves Q, K and V, or the FFN's gate and up projections with SwiGLU.
+     * Reused, so dispatching allocates nothing.
+     */
     static final class MatmulTask implements Parallel.Body {
         private final State s;
-        private Matrix m;
+        private final Matrix[] m = new Matrix[3];
+        private final float[][] y = new float[3][];
+        private int count;
+        /** Gate and up: both split by the same rows, then {@code y[0] = silu(y[0]) · y[1]} on them. */
+        private boolean gated;
         private float[] x;
-        private float[] y;
         private int T;
 
         MatmulTask(State s) {
@@ -213,35 +211,83 @@ public final class Llama implements AutoCloseable {
             this.x = x;
         }
 
-        void set(Matrix m, int T, float[] y) {
-            this.m = m;
+        /** {@code y = W x}. */
+        void one(Matrix w, float[] y, int T) {
+            set(T, false, 1, w, y, null, null, null, null);
+        }
+
+        /** Three products, their rows taken one after another (Q, K, V). */
+        void three(Matrix a, float[] ya, Matrix b, float[] yb, Matrix c, float[] yc, int T) {
+            set(T, false, 3, a, ya, b, yb, c, yc);
+        }
+
+        /** {@code g = silu(G x) · (U x)}, with {@code u} as scratch for {@code U x}. */
+        void gated(Matrix gate, float[] g, Matrix up, float[] u, int T) {
+            set(T, true, 2, gate, g, up, u, null, null);
+        }
+
+        private void set(int T, boolean gated, int count, Matrix a, float[] ya, Matrix b, float[] yb, Matrix c, float[] yc) {
             this.T = T;
-            this.y = y;
+            this.gated = gated;
+            this.count = count;
+            m[0] = a;
+            y[0] = ya;
+            m[1] = b;
+            y[1] = yb;
+            m[2] = c;
+            y[2] = yc;
+        }
+
+        /** The rows the workers split. */
+        int rows() {
+            if (gated) {
+                return m[0].rows();
+            }
+            int rows = 0;
+            for (int i = 0; i < count; i++) {
+                rows += m[i].rows();
+            }
+            return rows;
+        }
+
+        /** Multiply-adds of the whole region. */
+        long work() {
+            long work = 0;
+            for (int i = 0; i < count; i++) {
+                work += (long) m[i].rows() * m[i].cols() * T;
+            }
+            return work;
         }
 
         @Override
         public void run(int worker, int start, int end) {
-            if (T == 1) {
-                m.multiply(x, 1, y, start, end, s.rowBuf[worker]);
-            } else {
-                m.multiplyPacked(s.packed, T, y, start, end, s.rowBuf[worker]);
+            if (gated) {
+                multiply(0, start, end, worker);
+                multiply(1, start, end, worker);
+                int ffn = m[0].rows();
+                for (int t = 0; t < T; t++) {
+                    Ops.siluGate(y[0], y[1], t * ffn + start, end - start);
+                }
+                return;
+            }
+            int base = 0;
+            for (int i = 0; i < count; i++) {
+                int rows = m[i].rows();
+                int from = Math.max(start - base, 0);
+                int to = Math.min(end - base, rows);
+                if (from < to) {
+                    multiply(i, from, to, worker);
+                }
+                base += rows;
             }
         }
-    }
 
-    /** SwiGLU of the hidden rows of a range of tokens. */
-    static final class SiluGateTask implements Parallel.Body {
-        private final State s;
-        private final int ffn;
-
-        SiluGateTask(State s, int ffn) {
-            this.s = s;
-            this.ffn = ffn;
-        }
-
-        @Override
-        public void run(int worker, int start, int end) {
-            Ops.siluGate(s.hb, s.hb2, start * ffn, (end - start) * ffn);
+        private void multiply(int i, int r0, int r1, int worker) {
+            if (T == 1) {
+                m[i].multiply(x, 1, y[i], r0, r1, s.rowBuf[worker]);
+            } else {
+                m[i].multiplyPacked(s.packed, T, y[i], r0, r1, s.rowBuf[worker]);
+            }
         }
     }
 

@@ -32,7 +32,6 @@ public final class State {
 
     final Llama.MatmulTask matmul;
     final Llama.PackTask pack;
-    final Llama.SiluGateTask siluGate;
     final Llama.AttentionTask attention;
 
     /**
@@ -67,7 +66,6 @@ public final class State {
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
         matmul = new Llama.MatmulTask(this);
         pack = new Llama.PackTask(this);
-        siluGate = new Llama.SiluGateTask(this, c.ffnDim());
         attention = new Llama.AttentionTask(model, this);
     }
 
