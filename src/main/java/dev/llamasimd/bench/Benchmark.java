@@ -9,6 +9,7 @@ import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.Matrix;
 import dev.llamasimd.model.ModelLoader;
 import dev.llamasimd.model.State;
+import dev.llamasimd.model.WarmUp;
 import dev.llamasimd.model.Weights;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -34,7 +35,8 @@ public final class Benchmark {
      * @param repeat        timed runs per measurement (after one warm-up run); the median is reported
      * @param useKvCache    false times the uncached loop (each decode step recomputes the whole sequence)
      */
-    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache) {
+    /** @param warmUp run {@link WarmUp} after loading, before the first (cold) prefill */
+    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache, boolean warmUp) {
         public Options {
             promptLengths = promptLengths.clone();
             if (promptLengths.length == 0 || Arrays.stream(promptLengths).anyMatch(n -> n < 1)) {
@@ -49,11 +51,12 @@ public final class Benchmark {
     /**
      * @param prefillTokensPerSecond prompt length → median tokens/s
      * @param firstTokenMillis       prompt length → median time to the first token's logits
-     * @param coldPrefillTokensPerSecond the very first (unwarmed) prefill of the first prompt length
+     * @param warmUpMillis           time {@link WarmUp} took, 0 without it
+     * @param coldPrefillTokensPerSecond the very first prefill of the first prompt length (unwarmed, unless warmed up)
      * @param peakRssBytes           peak resident memory before the bandwidth test (which maps 1 GiB)
      */
     public record Result(String model, String jdk, String species, int threads, boolean useKvCache, long loadMillis,
-                         Map<Integer, Double> prefillTokensPerSecond, Map<Integer, Double> firstTokenMillis,
+                         long warmUpMillis, Map<Integer, Double> prefillTokensPerSecond, Map<Integer, Double> firstTokenMillis,
                          double coldPrefillTokensPerSecond, double decodeTokensPerSecond, long peakRssBytes,
                          double allocBytesPerToken, double bandwidthBytesPerSecond, long bytesPerToken) {
 
@@ -69,6 +72,13 @@ public final class Benchmark {
             long t0 = System.nanoTime();
             try (Llama llama = ModelLoader.load(path, parallel)) {
                 long loadMillis = (System.nanoTime() - t0) / 1_000_000;
+                long warmUpMillis = 0;
+                if (o.warmUp()) {
+                    progress.accept("warm-up");
+                    long w0 = System.nanoTime();
+                    WarmUp.run(llama);
+                    warmUpMillis = (System.nanoTime() - w0) / 1_000_000;
+                }
                 Config c = llama.config();
                 int longest = Arrays.stream(o.promptLengths()).max().orElseThrow();
                 int capacity = Math.max(longest, 1 + o.generate());
@@ -115,7 +125,7 @@ public final class Benchmark {
                     double bandwidth = Bandwidth.measure(parallel, 1L << 30, 5);
                     long perToken = bytesPerToken(llama, 1 + o.generate() / 2);
                     return new Result(path.toString(), Runtime.version().toString(), Vec.F.toString(), threads,
-                            o.useKvCache(), loadMillis, prefill, ttft, cold, decode, rss, alloc, bandwidth,
+                            o.useKvCache(), loadMillis, warmUpMillis, prefill, ttft, cold, decode, rss, alloc, bandwidth,
                             perToken);
                 }
             }

@@ -52,6 +52,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-kv-cache", description = "time the uncached decode loop (the whole sequence every step)")
     boolean noKvCache;
 
+    @Option(names = "--warm-up", description = "compile the kernels on a tiny model before the first prefill (what a service does at start); 'cold' then shows what is left")
+    boolean warmUp;
+
     @Option(names = "--json", description = "print one JSON object instead of the table")
     boolean json;
 
@@ -69,7 +72,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int threads = modelOptions.threads(spec);
-        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache));
+        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache, warmUp));
         Benchmark.Result r = Benchmark.run(modelOptions.model, threads, options, step -> {
             err.println("bench: " + step);
             err.flush();
@@ -104,12 +107,15 @@ final class BenchCommand implements Callable<Integer> {
         b.append(String.format(Locale.ROOT, "model      %s%n", r.model()));
         b.append(String.format(Locale.ROOT, "runtime    JDK %s, %s, %d threads%n", r.jdk(), r.species(), r.threads()));
         b.append(String.format(Locale.ROOT, "load       %d ms%n", r.loadMillis()));
+        if (r.warmUpMillis() > 0) {
+            b.append(String.format(Locale.ROOT, "warm-up    %d ms%n", r.warmUpMillis()));
+        }
         for (Map.Entry<Integer, Double> e : r.prefillTokensPerSecond().entrySet()) {
             b.append(String.format(Locale.ROOT, "pp%-8d %8.1f tokens/s   (first token after %.1f ms)%n", e.getKey(),
                     e.getValue(), r.firstTokenMillis().get(e.getKey())));
         }
-        b.append(String.format(Locale.ROOT, "cold       %8.1f tokens/s   (the first prefill, before the JIT warmed up)%n",
-                r.coldPrefillTokensPerSecond()));
+        b.append(String.format(Locale.ROOT, "cold       %8.1f tokens/s   (the first prefill, %s)%n",
+                r.coldPrefillTokensPerSecond(), r.warmUpMillis() > 0 ? "after the warm-up" : "before the JIT warmed up"));
         b.append(String.format(Locale.ROOT, "tg%-8s %8.2f tokens/s   (%s)%n", "", r.decodeTokensPerSecond(),
                 r.useKvCache() ? "KV cache" : "no KV cache"));
         b.append(String.format(Locale.ROOT, "memory     peak RSS %.1f MiB, %.1f bytes of heap allocated per decoded token%n",
@@ -128,12 +134,12 @@ final class BenchCommand implements Callable<Integer> {
                 .map(e -> String.format(Locale.ROOT, "\"%d\": %.3f", e.getKey(), e.getValue()))
                 .collect(Collectors.joining(", ", "{", "}"));
         return String.format(Locale.ROOT, "{\"model\": %s, \"jdk\": %s, \"vector_species\": %s, \"threads\": %d, "
-                        + "\"kv_cache\": %b, \"load_ms\": %d, \"prefill_tokens_per_s\": %s, \"ttft_ms\": %s, "
+                        + "\"kv_cache\": %b, \"load_ms\": %d, \"warm_up_ms\": %d, \"prefill_tokens_per_s\": %s, \"ttft_ms\": %s, "
                         + "\"cold_prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"peak_rss_bytes\": %d, "
                         + "\"alloc_bytes_per_token\": %.1f, \"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
                         + "\"decode_efficiency\": %.4f}",
                 Json.quote(r.model()), Json.quote(r.jdk()), Json.quote(r.species()), r.threads(), r.useKvCache(), r.loadMillis(),
-                prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
+                r.warmUpMillis(), prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
                 r.allocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
     }
 }

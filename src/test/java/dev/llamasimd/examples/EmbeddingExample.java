@@ -25,7 +25,7 @@ public final class EmbeddingExample {
         Path path = Path.of(args.length > 0 ? args[0] : "weights/tiny-kjv-Q8_0.gguf");
         try (LlamaModel model = LlamaModel.load(path);
                 ExecutorService requests = Executors.newFixedThreadPool(4)) {
-            warmUp(model);
+            model.warmUp(); // the first request would otherwise run before the JIT has compiled the kernels
             List<String> prompts = List.of("In the beginning", "The LORD is my shepherd;", "Blessed are the",
                     "And it came to pass");
             List<Future<String>> answers = prompts.stream()
@@ -43,13 +43,6 @@ public final class EmbeddingExample {
         try (Session session = model.newSession()) {
             Generation g = session.generate(prompt, params, piece -> { });
             return g.text();
-        }
-    }
-
-    /** The first requests after start-up run before the JIT has compiled the kernels: run a few first. */
-    static void warmUp(LlamaModel model) {
-        for (int i = 0; i < 3; i++) {
-            answer(model, "Warm up");
         }
     }
 }
