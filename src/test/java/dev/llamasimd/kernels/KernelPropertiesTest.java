@@ -232,11 +232,55 @@ class KernelPropertiesTest {
         float[] sum = a.clone();
         Ops.add(sum, b, 0, n);
         float[] gate = a.clone();
-        Ops.siluGate(gate, b, 0, n);
+        Ops.siluGate(gate, b, new float[1 + rnd.nextInt(n + 20)], 0, n);
         for (int i = 0; i < n; i++) {
             assertEquals(a[i] + b[i], sum[i], 0f);
             double silu = a[i] / (1 + Math.exp(-a[i]));
-            assertEquals(silu * b[i], gate[i], 1e-6 * Math.abs(silu * b[i]) + 1e-7);
+            assertEquals(silu * b[i], gate[i], 2e-6 * Math.abs(silu * b[i]) + 1e-7);
+        }
+    }
+
+    /** The vector exp gives, lane for lane, the bits of its scalar form, at any length and offset. */
+    @Property(tries = 200)
+    void expVectorEqualsItsScalarForm(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, -87.33654f, -87.4f,
+            88.72283f, 88.73f, 88.5f, -126f, 1e-30f, -1e-30f, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE};
+        int off = rnd.nextInt(3);
+        float[] x = new float[off + n];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextInt(8) == 0 ? special[rnd.nextInt(special.length)] : (float) (rnd.nextGaussian() * 30);
+        }
+        float[] in = x.clone();
+        Ops.exp(x, off, n);
+        for (int i = 0; i < off; i++) {
+            assertEquals(Float.floatToRawIntBits(in[i]), Float.floatToRawIntBits(x[i]), "outside the range");
+        }
+        for (int i = off; i < off + n; i++) {
+            assertEquals(Float.floatToRawIntBits(Ops.exp(in[i])), Float.floatToRawIntBits(x[i]), "e^" + in[i]);
+        }
+    }
+
+    /** Within 2 ulp of Math.exp where the result is a normal float; 0, infinity and NaN at the edges. */
+    @Property(tries = 2000)
+    void expIsWithinTwoUlpOfMathExp(@ForAll @net.jqwik.api.constraints.FloatRange(min = -87.33f, max = 88.72f) float x) {
+        float expected = (float) Math.exp(x);
+        assertEquals(expected, Ops.exp(x), 2 * Math.ulp(expected), "e^" + x);
+    }
+
+    @Test
+    void expEdges() {
+        assertEquals(1f, Ops.exp(0f), 0f);
+        assertEquals(0f, Ops.exp(-100f), 0f);
+        assertEquals(0f, Ops.exp(Float.NEGATIVE_INFINITY), 0f);
+        assertEquals(Float.POSITIVE_INFINITY, Ops.exp(100f), 0f);
+        assertEquals(Float.POSITIVE_INFINITY, Ops.exp(Float.POSITIVE_INFINITY), 0f);
+        assertTrue(Float.isNaN(Ops.exp(Float.NaN)));
+        float top = Ops.exp(88.72283f);
+        assertTrue(Float.isFinite(top) && top > 3.4e38f, "e^88.72283 = " + top);
+        for (float x = -87.33f; x < 88.72f; x += 0.01f) {
+            float expected = (float) Math.exp(x);
+            assertEquals(expected, Ops.exp(x), 2 * Math.ulp(expected), "e^" + x);
         }
     }
 
