@@ -12,7 +12,7 @@ import jdk.incubator.vector.FloatVector;
  * {@code Y = X Wᵀ} for a range of weight rows: {@code W} is a mapped matrix of any supported type
  * ({@code rows × cols}, row-major), {@code X} holds {@code T} token vectors of length {@code cols}.
  *
- * <p>One token (decode) takes each row straight from the mapping ({@link Dot}).
+ * <p>One token (decode) takes each row straight from the mapping, two rows at a time ({@link Dot}).
  *
  * <p>A batch (prefill) is a tiled matrix product with the tokens in the vector lanes. The input
  * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors), column by
@@ -91,9 +91,16 @@ public final class Matmul {
     public static void rows(GgmlType type, MemorySegment w, int cols, float[] x, int xOff, int T,
                             float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
         if (T == 1) {
+            // row r0 + i with row mid + i: two streams from memory (see Dot)
             long rowBytes = type.bytesFor(cols);
-            for (int r = r0; r < r1; r++) {
-                y[yOff + r] = Dot.dot(type, w, r * rowBytes, cols, x, xOff, buf);
+            int half = (r1 - r0) / 2;
+            int mid = r0 + half;
+            for (int i = 0; i < half; i++) {
+                Dot.dot2(type, w, (r0 + i) * rowBytes, (mid + i) * rowBytes, cols, x, xOff, buf, y, yOff + r0 + i, yOff + mid + i);
+            }
+            if ((r1 - r0) % 2 != 0) {
+                int r = r1 - 1;
+                Dot.dot2(type, w, r * rowBytes, r * rowBytes, cols, x, xOff, buf, y, yOff + r, yOff + r);
             }
             return;
         }

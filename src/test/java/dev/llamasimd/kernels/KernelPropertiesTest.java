@@ -106,7 +106,7 @@ class KernelPropertiesTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] y = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols * (1 + rnd.nextInt(4)) + rnd.nextInt(cols)]);
+            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols * (2 + rnd.nextInt(4)) + rnd.nextInt(cols)]);
             ScalarKernels.Product exact = ScalarKernels.matmul(type, seg, rows, cols, x, T);
             double[] expected = exact.y();
             double[] magnitude = exact.magnitude();
@@ -159,6 +159,31 @@ class KernelPropertiesTest {
             for (int r = 0; r < rows; r++) {
                 assertEquals(Float.floatToRawIntBits(expected[t * rows + r]), Float.floatToRawIntBits(inPair[rows + r]),
                         type + " token " + t + " row " + r + " in a batch of 2");
+            }
+        }
+    }
+
+    /** A single token's row result does not depend on the row it is paired with, nor on the row range. */
+    @Property(tries = 100)
+    void singleTokenRowDoesNotDependOnItsPartnerOrRange(@ForAll("types") GgmlType type,
+                                                       @ForAll @IntRange(min = 1, max = 200) int n,
+                                                       @ForAll long seed) {
+        int cols = cols(type, n);
+        Random rnd = new Random(seed);
+        int rows = 1 + rnd.nextInt(9);
+        float[] w = gaussian(rnd, rows * cols, 0.5);
+        float[] x = gaussian(rnd, cols, 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = encode(type, w, rows, cols, arena);
+            float[] all = new float[rows];
+            Matmul.rows(type, seg, cols, x, 0, 1, all, 0, rows, 0, rows, new float[2 * cols]);
+            int r0 = rnd.nextInt(rows);
+            int r1 = r0 + 1 + rnd.nextInt(rows - r0);
+            float[] part = new float[rows];
+            Matmul.rows(type, seg, cols, x, 0, 1, part, 0, rows, r0, r1, new float[2 * cols]);
+            for (int r = r0; r < r1; r++) {
+                assertEquals(Float.floatToRawIntBits(all[r]), Float.floatToRawIntBits(part[r]),
+                        type + " row " + r + " of [" + r0 + ", " + r1 + ") against [0, " + rows + ")");
             }
         }
     }
