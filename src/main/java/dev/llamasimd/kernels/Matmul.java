@@ -15,8 +15,9 @@ import jdk.incubator.vector.FloatVector;
  * <p>One token (decode) takes each row straight from the mapping, two rows at a time ({@link Dot}).
  *
  * <p>A batch (prefill) is a tiled matrix product with the tokens in the vector lanes. The input
- * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors), column by
- * column, so that one column of a group is four vector loads. A worker widens a block of
+ * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors; one vector
+ * for a batch that fits in one), column by column, so that one column of a group is four vector
+ * loads. A worker widens a block of
  * {@value #BLOCK_ROWS} rows, {@value #PANEL} columns at a time, into its scratch (it stays in
  * L2), and multiplies it with each token group in register tiles of 4 rows × 4 vectors: each
  * weight is one broadcast feeding four FMAs, each activation vector feeds four, and a group's
@@ -31,7 +32,7 @@ import jdk.incubator.vector.FloatVector;
  * rounding.
  */
 public final class Matmul {
-    /** Tokens per packed group: four vectors of lanes. */
+    /** Tokens per packed group of a batch of more than {@link Vec#L} tokens: four vectors of lanes. */
     public static final int GROUP = 4 * L;
     /** Columns widened at once (a multiple of 32, so a quantised row splits at block boundaries). */
     static final int PANEL = 2048;
@@ -42,40 +43,51 @@ public final class Matmul {
 
     private Matmul() {}
 
+    /**
+     * Tokens per packed group for a batch of {@code T}: {@link #GROUP}, or one vector of lanes
+     * when {@code T} fits in one (a short batch would otherwise pay for 4·L tokens).
+     */
+    static int group(int T) {
+        return T <= L ? L : GROUP;
+    }
+
     /** Token groups of a batch of {@code T}. */
     public static int groups(int T) {
-        return (T + GROUP - 1) / GROUP;
+        int g = group(T);
+        return (T + g - 1) / g;
     }
 
     /** Floats {@link #pack} needs for {@code T} tokens of {@code cols} values. */
     public static int packedSize(int T, int cols) {
-        return Math.multiplyExact(groups(T) * GROUP, cols);
+        return Math.multiplyExact(groups(T) * group(T), cols);
     }
 
     /** Floats of per-worker scratch {@link #batch} needs for batches of up to {@code T} tokens. */
     public static int scratchSize(int T) {
-        return BLOCK_ROWS * PANEL + BLOCK_ROWS * groups(T) * GROUP;
+        return BLOCK_ROWS * PANEL + BLOCK_ROWS * groups(T) * group(T);
     }
 
     /**
      * Packs token groups {@code [g0, g1)} of {@code x} ({@code T} rows of {@code cols} from
-     * {@code xOff}) into {@code xT}: value {@code k} of token {@code g·GROUP + i} goes to
-     * {@code xT[g·GROUP·cols + k·GROUP + i]}; lanes past the last token are zero.
+     * {@code xOff}) into {@code xT}: with {@code G} = {@link #group}{@code (T)}, value {@code k}
+     * of token {@code g·G + i} goes to {@code xT[g·G·cols + k·G + i]}; lanes past the last token
+     * are zero.
      */
     public static void pack(float[] x, int xOff, int T, int cols, float[] xT, int g0, int g1) {
+        int G = group(T);
         for (int g = g0; g < g1; g++) {
-            int base = g * GROUP * cols;
-            for (int i = 0; i < GROUP; i++) {
-                int t = g * GROUP + i;
+            int base = g * G * cols;
+            for (int i = 0; i < G; i++) {
+                int t = g * G + i;
                 if (t >= T) {
                     for (int k = 0; k < cols; k++) {
-                        xT[base + k * GROUP + i] = 0f;
+                        xT[base + k * G + i] = 0f;
                     }
                     continue;
                 }
                 int src = xOff + t * cols;
                 for (int k = 0; k < cols; k++) {
-                    xT[base + k * GROUP + i] = x[src + k];
+                    xT[base + k * G + i] = x[src + k];
                 }
             }
         }
@@ -116,8 +128,9 @@ public final class Matmul {
      */
     public static void batch(GgmlType type, MemorySegment w, int cols, float[] xT, int T,
                              float[] y, int yOff, int yStride, int r0, int r1, float[] scratch) {
+        int G = group(T);
         int groups = groups(T);
-        int stride = groups * GROUP; // of a row of partial sums
+        int stride = groups * G; // of a row of partial sums
         int sums = BLOCK_ROWS * PANEL; // where they start in scratch
         long rowBytes = type.bytesFor(cols);
         for (int rb = r0; rb < r1; rb += BLOCK_ROWS) {
@@ -129,15 +142,24 @@ public final class Matmul {
                     RowDecoder.decode(type, w, (rb + k) * rowBytes + type.bytesFor(p0), pc, scratch, k * pc);
                 }
                 for (int g = 0; g < groups; g++) {
-                    int xg = g * GROUP * cols + p0 * GROUP;
+                    int xg = g * G * cols + p0 * G;
                     for (int c0 = 0; c0 < pc; c0 += KC) {
                         int c1 = Math.min(pc, c0 + KC);
                         int k = 0;
-                        for (; k + 4 <= n; k += 4) {
-                            tile4(scratch, k * pc, pc, xT, xg, c0, c1, scratch, sums + k * stride + g * GROUP, stride);
-                        }
-                        for (; k < n; k++) {
-                            tile1(scratch, k * pc, xT, xg, c0, c1, scratch, sums + k * stride + g * GROUP);
+                        if (G == GROUP) {
+                            for (; k + 4 <= n; k += 4) {
+                                tile4(scratch, k * pc, pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G, stride);
+                            }
+                            for (; k < n; k++) {
+                                tile1(scratch, k * pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G);
+                            }
+                        } else {
+                            for (; k + 4 <= n; k += 4) {
+                                narrow4(scratch, k * pc, pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G, stride);
+                            }
+                            for (; k < n; k++) {
+                                narrow1(scratch, k * pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G);
+                            }
                         }
                     }
                 }
@@ -243,5 +265,40 @@ public final class Matmul {
         a1.intoArray(s, sp + L);
         a2.intoArray(s, sp + 2 * L);
         a3.intoArray(s, sp + 3 * L);
+    }
+
+    /**
+     * Four rows ({@code pc} apart) times a group of one vector of tokens (a batch of at most
+     * {@link Vec#L}) over columns {@code [c0, c1)}: four FMA chains, column by column.
+     */
+    private static void narrow4(float[] wr, int w, int pc, float[] xT, int xg, int c0, int c1,
+                                float[] s, int sp, int stride) {
+        int w1 = w + pc;
+        int w2 = w1 + pc;
+        int w3 = w2 + pc;
+        FloatVector a0 = FloatVector.fromArray(F, s, sp);
+        FloatVector a1 = FloatVector.fromArray(F, s, sp + stride);
+        FloatVector a2 = FloatVector.fromArray(F, s, sp + 2 * stride);
+        FloatVector a3 = FloatVector.fromArray(F, s, sp + 3 * stride);
+        for (int c = c0; c < c1; c++) {
+            FloatVector x = FloatVector.fromArray(F, xT, xg + c * L);
+            a0 = x.fma(FloatVector.broadcast(F, wr[w + c]), a0);
+            a1 = x.fma(FloatVector.broadcast(F, wr[w1 + c]), a1);
+            a2 = x.fma(FloatVector.broadcast(F, wr[w2 + c]), a2);
+            a3 = x.fma(FloatVector.broadcast(F, wr[w3 + c]), a3);
+        }
+        a0.intoArray(s, sp);
+        a1.intoArray(s, sp + stride);
+        a2.intoArray(s, sp + 2 * stride);
+        a3.intoArray(s, sp + 3 * stride);
+    }
+
+    /** One row times a group of one vector of tokens over columns {@code [c0, c1)} (the rows {@link #narrow4} leaves). */
+    private static void narrow1(float[] wr, int w, float[] xT, int xg, int c0, int c1, float[] s, int sp) {
+        FloatVector a = FloatVector.fromArray(F, s, sp);
+        for (int c = c0; c < c1; c++) {
+            a = FloatVector.fromArray(F, xT, xg + c * L).fma(FloatVector.broadcast(F, wr[w + c]), a);
+        }
+        a.intoArray(s, sp);
     }
 }

@@ -188,13 +188,16 @@ class KernelPropertiesTest {
         }
     }
 
-    /** The same on shapes that cross the row blocks, column panels and token groups of {@link Matmul#batch}. */
-    @Property(tries = 6)
+    /**
+     * The same on shapes that cross the row blocks, column panels and token groups of
+     * {@link Matmul#batch}, with short batches (one vector of tokens) and long ones.
+     */
+    @Property(tries = 8)
     void batchIsBitExactAcrossBlocksPanelsAndGroups(@ForAll("types") GgmlType type, @ForAll long seed) {
         Random rnd = new Random(seed);
         int cols = cols(type, Matmul.PANEL + 1 + rnd.nextInt(700));
         int rows = Matmul.BLOCK_ROWS + 1 + rnd.nextInt(70);
-        int T = Matmul.GROUP - 2 + rnd.nextInt(6);
+        int T = rnd.nextBoolean() ? 2 + rnd.nextInt(Vec.L - 1) : Matmul.GROUP - 2 + rnd.nextInt(6);
         float[] w = gaussian(rnd, rows * cols, 0.5);
         float[] x = gaussian(rnd, T * cols, 1.0);
         try (Arena arena = Arena.ofConfined()) {
