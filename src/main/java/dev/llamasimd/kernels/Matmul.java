@@ -15,8 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * <p>One token (decode) takes each row straight from the mapping, two rows at a time ({@link Dot}).
  *
  * <p>A batch (prefill) is a tiled matrix product with the tokens in the vector lanes. The input
- * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors; one vector
- * for a batch that fits in one), column by column, so that one column of a group is four vector
+ * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors; one or two
+ * for a batch that fits in them), column by column, so that one column of a group is four vector
  * loads. A worker widens a block of
  * {@value #BLOCK_ROWS} rows, {@value #PANEL} columns at a time, into its scratch (it stays in
  * L2), and multiplies it with each token group in register tiles of 4 rows × 4 vectors: each
@@ -44,11 +44,11 @@ public final class Matmul {
     private Matmul() {}
 
     /**
-     * Tokens per packed group for a batch of {@code T}: {@link #GROUP}, or one vector of lanes
-     * when {@code T} fits in one (a short batch would otherwise pay for 4·L tokens).
+     * Tokens per packed group for a batch of {@code T}: {@link #GROUP}, or one or two vectors of
+     * lanes when {@code T} fits in them (a short batch would otherwise pay for 4·L tokens).
      */
     static int group(int T) {
-        return T <= L ? L : GROUP;
+        return T <= L ? L : T <= 2 * L ? 2 * L : GROUP;
     }
 
     /** Token groups of a batch of {@code T}. */
@@ -152,6 +152,13 @@ public final class Matmul {
                             }
                             for (; k < n; k++) {
                                 tile1(scratch, k * pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G);
+                            }
+                        } else if (G == 2 * L) {
+                            for (; k + 4 <= n; k += 4) {
+                                half4(scratch, k * pc, pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G, stride);
+                            }
+                            for (; k < n; k++) {
+                                half1(scratch, k * pc, xT, xg, c0, c1, scratch, sums + k * stride + g * G);
                             }
                         } else {
                             for (; k + 4 <= n; k += 4) {
@@ -300,5 +307,63 @@ public final class Matmul {
             a = FloatVector.fromArray(F, xT, xg + c * L).fma(FloatVector.broadcast(F, wr[w + c]), a);
         }
         a.intoArray(s, sp);
+    }
+
+    /** Four rows ({@code pc} apart) times a group of two vectors of tokens over columns {@code [c0, c1)}: eight FMA chains. */
+    private static void half4(float[] wr, int w, int pc, float[] xT, int xg, int c0, int c1,
+                              float[] s, int sp, int stride) {
+        int w1 = w + pc;
+        int w2 = w1 + pc;
+        int w3 = w2 + pc;
+        int s1 = sp + stride;
+        int s2 = s1 + stride;
+        int s3 = s2 + stride;
+        FloatVector a00 = FloatVector.fromArray(F, s, sp);
+        FloatVector a01 = FloatVector.fromArray(F, s, sp + L);
+        FloatVector a10 = FloatVector.fromArray(F, s, s1);
+        FloatVector a11 = FloatVector.fromArray(F, s, s1 + L);
+        FloatVector a20 = FloatVector.fromArray(F, s, s2);
+        FloatVector a21 = FloatVector.fromArray(F, s, s2 + L);
+        FloatVector a30 = FloatVector.fromArray(F, s, s3);
+        FloatVector a31 = FloatVector.fromArray(F, s, s3 + L);
+        for (int c = c0; c < c1; c++) {
+            int xo = xg + c * 2 * L;
+            FloatVector x0 = FloatVector.fromArray(F, xT, xo);
+            FloatVector x1 = FloatVector.fromArray(F, xT, xo + L);
+            FloatVector b = FloatVector.broadcast(F, wr[w + c]);
+            a00 = x0.fma(b, a00);
+            a01 = x1.fma(b, a01);
+            b = FloatVector.broadcast(F, wr[w1 + c]);
+            a10 = x0.fma(b, a10);
+            a11 = x1.fma(b, a11);
+            b = FloatVector.broadcast(F, wr[w2 + c]);
+            a20 = x0.fma(b, a20);
+            a21 = x1.fma(b, a21);
+            b = FloatVector.broadcast(F, wr[w3 + c]);
+            a30 = x0.fma(b, a30);
+            a31 = x1.fma(b, a31);
+        }
+        a00.intoArray(s, sp);
+        a01.intoArray(s, sp + L);
+        a10.intoArray(s, s1);
+        a11.intoArray(s, s1 + L);
+        a20.intoArray(s, s2);
+        a21.intoArray(s, s2 + L);
+        a30.intoArray(s, s3);
+        a31.intoArray(s, s3 + L);
+    }
+
+    /** One row times a group of two vectors of tokens over columns {@code [c0, c1)} (the rows {@link #half4} leaves). */
+    private static void half1(float[] wr, int w, float[] xT, int xg, int c0, int c1, float[] s, int sp) {
+        FloatVector a0 = FloatVector.fromArray(F, s, sp);
+        FloatVector a1 = FloatVector.fromArray(F, s, sp + L);
+        for (int c = c0; c < c1; c++) {
+            int xo = xg + c * 2 * L;
+            FloatVector b = FloatVector.broadcast(F, wr[w + c]);
+            a0 = FloatVector.fromArray(F, xT, xo).fma(b, a0);
+            a1 = FloatVector.fromArray(F, xT, xo + L).fma(b, a1);
+        }
+        a0.intoArray(s, sp);
+        a1.intoArray(s, sp + L);
     }
 }

@@ -1,6 +1,7 @@
 package dev.llamasimd.model;
 
 import dev.llamasimd.kernels.Matmul;
+import dev.llamasimd.kernels.Vec;
 import dev.llamasimd.tensor.GgmlType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,9 +18,10 @@ import java.util.Set;
  * speed. Costs a fraction of a second and a few MB of heap, once per JVM.
  */
 public final class WarmUp {
-    /** Rounds of a short batch, a long one (two token groups) and a few decode steps. */
+    /** Rounds of batches of each token-group width ({@link Matmul#batch}) and a few decode steps. */
     private static final int ROUNDS = 10;
     private static final int SHORT_BATCH = 5;
+    private static final int MEDIUM_BATCH = Vec.L + 3;
     private static final int DECODE_STEPS = 8;
 
     private WarmUp() {}
@@ -58,6 +60,7 @@ public final class WarmUp {
                 try (KvCache cache = tiny.newCache(tokens.length)) {
                     for (int r = 0; r < ROUNDS; r++) {
                         tiny.forward(state, cache, tokens, 0, SHORT_BATCH, 0);
+                        tiny.forward(state, cache, tokens, 0, MEDIUM_BATCH, 0);
                         tiny.forward(state, cache, tokens, 0, batch, 0);
                         for (int p = batch; p < tokens.length; p++) {
                             tiny.forward(state, cache, tokens, p, 1, p);
