@@ -26,11 +26,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Measures prefill and decode speed against the memory bandwidth.",
-            "Reports prefill and decode tokens/s, time to first token, load time, peak RSS, heap",
-            "allocated per decoded token and the in-process read bandwidth,",
-            "and reports decode efficiency = tokens/s x bytes per token / bandwidth.",
-            "With --sweep-context, writes ms/token against context length, with and without the KV",
-            "cache, as CSV and SVG."
+            "Reports prefill and decode tokens/s, time to first token, load time,",
+            "peak RSS, heap allocated per decoded token, the in-process read",
+            "bandwidth, and decode efficiency = tokens/s x bytes per token / bandwidth.",
+            "With --sweep-context, also writes ms/token against context length,",
+            "with and without the KV cache, as CSV and SVG."
         })
 final class BenchCommand implements Callable<Integer> {
 

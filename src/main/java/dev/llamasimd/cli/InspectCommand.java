@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Describes a model file and whether llama-simd can run it.",
-            "Format and metadata, hyper-parameters, tokenizer, chat template, every tensor (name,",
-            "type, shape, bytes), the total size and the KV cache memory per 1k tokens."
+            "Format and metadata, hyper-parameters, tokenizer, chat template,",
+            "every tensor (name, type, shape, bytes), the total size and the KV cache",
+            "memory per 1k tokens."
         })
 final class InspectCommand implements Callable<Integer> {
 

@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Computes the logits of every position of a prompt of token ids.",
-            "Writes T rows; with --greedy K, continues K tokens greedily, prints their ids on one line and adds",
-            "the K-1 rows that chose tokens 2..K (T+K-1 rows in all)."
+            "Writes T rows; with --greedy K, continues K tokens greedily, prints their",
+            "ids on one line and adds the K-1 rows that chose tokens 2..K (T+K-1 rows",
+            "in all)."
         })
 final class LogitsCommand implements Callable<Integer> {
 

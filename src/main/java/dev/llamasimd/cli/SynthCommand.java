@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Writes a GGUF file of a real model's shape with random weights.",
-            "Weights are normal with std 0.02 (norms 1), with a byte-level tokenizer, so that anyone can benchmark",
-            "without downloading weights. The same seed gives the same file, byte for byte.",
+            "Weights are normal with std 0.02 (norms 1), with a byte-level tokenizer,",
+            "so that anyone can benchmark without downloading weights. The same seed",
+            "gives the same file, byte for byte.",
             "",
             "Shapes           dim  layers  heads/KV   FFN   vocab  context  rope base",
             "  llama-3.2-1b   2048    16      32/8   8192  128256   131072   500000 (1)",
