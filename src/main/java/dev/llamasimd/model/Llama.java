@@ -266,7 +266,7 @@ public final class Llama implements AutoCloseable {
                 multiply(1, start, end, worker);
                 int ffn = m[0].rows();
                 for (int t = 0; t < T; t++) {
-                    Ops.siluGate(y[0], y[1], s.rowBuf[worker], t * ffn + start, end - start);
+                    Ops.siluGate(y[0], y[1], t * ffn + start, end - start);
                 }
                 return;
             }

@@ -264,7 +264,7 @@ class KernelPropertiesTest {
         float[] sum = a.clone();
         Ops.add(sum, b, 0, n);
         float[] gate = a.clone();
-        Ops.siluGate(gate, b, new float[1 + rnd.nextInt(n + 20)], 0, n);
+        Ops.siluGate(gate, b, 0, n);
         for (int i = 0; i < n; i++) {
             assertEquals(a[i] + b[i], sum[i], 0f);
             double silu = a[i] / (1 + Math.exp(-a[i]));
@@ -272,24 +272,22 @@ class KernelPropertiesTest {
         }
     }
 
-    /** The vector exp gives, lane for lane, the bits of its scalar form, at any length and offset. */
-    @Property(tries = 200)
-    void expVectorEqualsItsScalarForm(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed) {
+    /** The array form writes exactly the scalar results, in range and nowhere else. */
+    @Property(tries = 100)
+    void expOfAnArrayIsTheScalarExpInRange(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed) {
         Random rnd = new Random(seed);
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, -87.33654f, -87.4f,
             88.72283f, 88.73f, 88.5f, -126f, 1e-30f, -1e-30f, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE};
         int off = rnd.nextInt(3);
-        float[] x = new float[off + n];
+        float[] x = new float[off + n + 2];
         for (int i = 0; i < x.length; i++) {
             x[i] = rnd.nextInt(8) == 0 ? special[rnd.nextInt(special.length)] : (float) (rnd.nextGaussian() * 30);
         }
         float[] in = x.clone();
         Ops.exp(x, off, n);
-        for (int i = 0; i < off; i++) {
-            assertEquals(Float.floatToRawIntBits(in[i]), Float.floatToRawIntBits(x[i]), "outside the range");
-        }
-        for (int i = off; i < off + n; i++) {
-            assertEquals(Float.floatToRawIntBits(Ops.exp(in[i])), Float.floatToRawIntBits(x[i]), "e^" + in[i]);
+        for (int i = 0; i < x.length; i++) {
+            float expected = i >= off && i < off + n ? Ops.exp(in[i]) : in[i];
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(x[i]), "index " + i + ", e^" + in[i]);
         }
     }
 
