@@ -34,8 +34,8 @@ public final class Benchmark {
      * @param generate      tokens to decode
      * @param repeat        timed runs per measurement (after one warm-up run); the median is reported
      * @param useKvCache    false times the uncached loop (each decode step recomputes the whole sequence)
+     * @param warmUp        run {@link WarmUp} after loading, before the first (cold) prefill
      */
-    /** @param warmUp run {@link WarmUp} after loading, before the first (cold) prefill */
     public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache, boolean warmUp) {
         public Options {
             promptLengths = promptLengths.clone();

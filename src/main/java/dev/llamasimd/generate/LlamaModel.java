@@ -83,7 +83,6 @@ public final class LlamaModel implements AutoCloseable {
         return llama;
     }
 
-    /** A session with the default options: a KV cache of the model's context (at most 4096 tokens). */
     /**
      * Compiles the kernels this model uses by running a tiny model of the same weight types
      * (a second or two, once per JVM), so that the first real request runs at warm speed
@@ -93,6 +92,7 @@ public final class LlamaModel implements AutoCloseable {
         WarmUp.run(llama);
     }
 
+    /** A session with the default options: a KV cache of the model's context (at most 4096 tokens). */
     public Session newSession() {
         return newSession(SessionOptions.DEFAULTS);
     }

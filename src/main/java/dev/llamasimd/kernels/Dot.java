@@ -23,9 +23,9 @@ import jdk.incubator.vector.VectorOperators;
  * core (BF16 6.9 → 10.6 GB/s, Q8_0 5.4 → 7.1). F16 rows are widened one after the other by the
  * CPU's conversion instead, and Q4_0 rows multiplied one after the other: its kernel is bound by
  * arithmetic, and interleaved it measured no faster while its larger body made C2 box vectors.
- * The two rows do not mix: each has the arithmetic
- * of a single-token dot product. A row is taken in pairs of float vectors of {@link Vec#L}
- * lanes; the first vector of each pair accumulates (by FMA) into one accumulator, the second into
+ *
+ * <p>The two rows do not mix: each has the arithmetic of a single-token dot product. A row is
+ * taken in pairs of float vectors of {@link Vec#L} lanes; the first vector of each pair accumulates (by FMA) into one accumulator, the second into
  * another (two independent chains hide the FMA latency); the two are added, the lanes summed in
  * a fixed order ({@link Vec#sum}), and what is left after the last whole pair is added by scalar
  * FMAs. Quantised values are {@code q · d} exactly as {@link Quant#dequantize} gives them. (A

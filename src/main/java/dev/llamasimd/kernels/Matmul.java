@@ -32,7 +32,7 @@ import jdk.incubator.vector.FloatVector;
  * rounding.
  */
 public final class Matmul {
-    /** Tokens per packed group of a batch of more than {@link Vec#L} tokens: four vectors of lanes. */
+    /** Tokens per packed group of a batch of more than 2·{@link Vec#L} tokens: four vectors of lanes. */
     public static final int GROUP = 4 * L;
     /** Columns widened at once (a multiple of 32, so a quantised row splits at block boundaries). */
     static final int PANEL = 2048;

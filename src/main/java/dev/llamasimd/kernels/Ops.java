@@ -5,7 +5,10 @@ import static dev.llamasimd.kernels.Vec.L;
 
 import jdk.incubator.vector.FloatVector;
 
-/** Element-wise and row-wise float32 kernels of the transformer block. Vectorised, with scalar tails. */
+/**
+ * Element-wise and row-wise float32 kernels of the transformer block: RMSNorm and the residual
+ * add vectorised with scalar tails; e^x, SwiGLU and softmax as plain loops (see {@link #exp}).
+ */
 public final class Ops {
     private Ops() {}
 
@@ -55,11 +58,11 @@ public final class Ops {
 
     /*
      * e^x in float32 by plain IEEE arithmetic, so that the interpreter, C1 and C2 give the same
-     * bits, and cheaper than Math.exp. (The Vector API's EXP is computed differently by C2 and by
-     * its Java fallback; a Vector API version of this code measured slower in a fresh JVM, where
-     * vector code runs interpreted until C2 compiles it: cold generate 120–150 → 67–78 tokens/s.) x = n·ln2 + r with |r| ≤ ln2/2, e^r by
-     * a degree-7 polynomial (Cephes' expf coefficients), then scaled by 2^n through the exponent
-     * bits (in two factors, so that both are normal numbers). Within 2 ulp of Math.exp down to
+     * bits. (The Vector API's EXP is computed differently by C2 and by its Java fallback; a Vector
+     * API version of this code measured slower in a fresh JVM, where vector code runs interpreted
+     * until C2 compiles it: cold generate 120–150 → 67–78 tokens/s.) x = n·ln2 + r with
+     * |r| ≤ ln2/2, e^r by a degree-7 polynomial (Cephes' expf coefficients), then scaled by 2^n
+     * through the exponent bits (in two factors, so that both are normal numbers). Within 2 ulp of Math.exp down to
      * x = −87.34; below that 0, above 88.72 infinite, NaN stays NaN.
      */
     private static final float LOG2E = 1.44269504088896341f;
@@ -92,13 +95,6 @@ public final class Ops {
         int k1 = k >> 1;
         e = e * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k - k1 + 127) << 23);
         return x < EXP_LO ? 0f : x > EXP_HI ? Float.POSITIVE_INFINITY : e;
-    }
-
-    /** {@code x[off..off+n) = e^x}. */
-    public static void exp(float[] x, int off, int n) {
-        for (int i = off; i < off + n; i++) {
-            x[i] = exp(x[i]);
-        }
     }
 
     /** SwiGLU: {@code gate[i] = silu(gate[i]) · up[i]}, {@code silu(a) = a / (1 + e^-a)}, with {@link #exp(float)}. */

@@ -162,7 +162,7 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
-     * Makes {@code x} ({@code T} rows of {@code cols}) the input of the next {@link #matmul}
+     * Makes {@code x} ({@code T} rows of {@code cols}) the input of the next {@link #run}
      * calls; a batch is packed into token groups once for all of them.
      */
     private void input(State s, float[] x, int T, int cols) {

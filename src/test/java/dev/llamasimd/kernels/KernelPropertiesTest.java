@@ -272,25 +272,6 @@ class KernelPropertiesTest {
         }
     }
 
-    /** The array form writes exactly the scalar results, in range and nowhere else. */
-    @Property(tries = 100)
-    void expOfAnArrayIsTheScalarExpInRange(@ForAll @IntRange(min = 1, max = 200) int n, @ForAll long seed) {
-        Random rnd = new Random(seed);
-        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, -87.33654f, -87.4f,
-            88.72283f, 88.73f, 88.5f, -126f, 1e-30f, -1e-30f, Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE};
-        int off = rnd.nextInt(3);
-        float[] x = new float[off + n + 2];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = rnd.nextInt(8) == 0 ? special[rnd.nextInt(special.length)] : (float) (rnd.nextGaussian() * 30);
-        }
-        float[] in = x.clone();
-        Ops.exp(x, off, n);
-        for (int i = 0; i < x.length; i++) {
-            float expected = i >= off && i < off + n ? Ops.exp(in[i]) : in[i];
-            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(x[i]), "index " + i + ", e^" + in[i]);
-        }
-    }
-
     /** Within 2 ulp of Math.exp where the result is a normal float; 0, infinity and NaN at the edges. */
     @Property(tries = 2000)
     void expIsWithinTwoUlpOfMathExp(@ForAll @net.jqwik.api.constraints.FloatRange(min = -87.33f, max = 88.72f) float x) {
