@@ -137,8 +137,17 @@ public final class Dot {
         y[yB] = sb;
     }
 
-    /** Q8_0: 32 values per block are an even number of vectors, so no tail. */
+    /**
+     * Q8_0: 32 values per block are an even number of vectors, so no tail. With 16 lanes a block
+     * half is one vector and the two rows are interleaved; narrower vectors take
+     * {@link #q8_0Parts}, one row at a time.
+     */
     private static void q8_0(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] y, int yA, int yB) {
+        if (RowDecoder.PARTS != 1) {
+            y[yA] = q8_0Parts(w, a, n, x, xOff);
+            y[yB] = q8_0Parts(w, b, n, x, xOff);
+            return;
+        }
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         FloatVector b0 = a0;
@@ -149,40 +158,48 @@ public final class Dot {
             float da = RowDecoder.scale(w, ka);
             float db = RowDecoder.scale(w, kb);
             int xb = xOff + 32 * k;
-            if (RowDecoder.PARTS == 1) {
-                // one vector per 16 quants: the first half to a0/b0, the second to a1/b1
-                FloatVector x0 = FloatVector.fromArray(F, x, xb);
-                FloatVector x1 = FloatVector.fromArray(F, x, xb + 16);
-                a0 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, ka + 2, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(da).fma(x0, a0);
-                a1 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, ka + 18, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(da).fma(x1, a1);
-                b0 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, kb + 2, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(db).fma(x0, b0);
-                b1 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, kb + 18, LE)
-                        .convertShape(VectorOperators.B2F, F, 0)).mul(db).fma(x1, b1);
-                continue;
-            }
+            // one vector per 16 quants: the first half to a0/b0, the second to a1/b1
+            FloatVector x0 = FloatVector.fromArray(F, x, xb);
+            FloatVector x1 = FloatVector.fromArray(F, x, xb + 16);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, ka + 2, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(da).fma(x0, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, ka + 18, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(da).fma(x1, a1);
+            b0 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, kb + 2, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(db).fma(x0, b0);
+            b1 = ((FloatVector) ByteVector.fromMemorySegment(RowDecoder.B16, w, kb + 18, LE)
+                    .convertShape(VectorOperators.B2F, F, 0)).mul(db).fma(x1, b1);
+        }
+        y[yA] = Vec.sum(a0.add(a1));
+        y[yB] = Vec.sum(b0.add(b1));
+    }
+
+    /**
+     * One Q8_0 row for vectors of fewer than 16 lanes: each block half in {@link RowDecoder#PARTS}
+     * vectors. One row at a time: with two, C2 did not unroll the part loop and boxed vectors.
+     */
+    private static float q8_0Parts(MemorySegment w, long off, int n, float[] x, int xOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        for (int k = 0; k < n / 32; k++) {
+            long blk = off + 34L * k;
+            float d = RowDecoder.scale(w, blk);
+            int xb = xOff + 32 * k;
             for (int half = 0; half < 2; half++) {
-                ByteVector qa = ByteVector.fromMemorySegment(RowDecoder.B16, w, ka + 2 + 16L * half, LE);
-                ByteVector qb = ByteVector.fromMemorySegment(RowDecoder.B16, w, kb + 2 + 16L * half, LE);
+                ByteVector q = ByteVector.fromMemorySegment(RowDecoder.B16, w, blk + 2 + 16L * half, LE);
                 for (int p = 0; p < RowDecoder.PARTS; p++) {
+                    FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d);
                     FloatVector xv = FloatVector.fromArray(F, x, xb + 16 * half + L * p);
-                    FloatVector va = ((FloatVector) qa.convertShape(VectorOperators.B2F, F, p)).mul(da);
-                    FloatVector vb = ((FloatVector) qb.convertShape(VectorOperators.B2F, F, p)).mul(db);
-                    // vector number (16·half + L·p)/L within the block: even ones to a0/b0, odd to a1/b1
+                    // vector number (16·half + L·p)/L within the block: even ones to a0, odd to a1
                     if (((16 * half / L + p) & 1) == 0) {
-                        a0 = va.fma(xv, a0);
-                        b0 = vb.fma(xv, b0);
+                        a0 = v.fma(xv, a0);
                     } else {
-                        a1 = va.fma(xv, a1);
-                        b1 = vb.fma(xv, b1);
+                        a1 = v.fma(xv, a1);
                     }
                 }
             }
         }
-        y[yA] = Vec.sum(a0.add(a1));
-        y[yB] = Vec.sum(b0.add(b1));
+        return Vec.sum(a0.add(a1));
     }
 
     /** Q4_0: values 0..15 of a block are the low nibbles − 8, values 16..31 the high ones. */
