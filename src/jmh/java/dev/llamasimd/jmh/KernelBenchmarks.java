@@ -2,6 +2,8 @@ package dev.llamasimd.jmh;
 
 import dev.llamasimd.kernels.Attention;
 import dev.llamasimd.kernels.Matmul;
+import dev.llamasimd.kernels.TypeKernel;
+import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Quant;
 import java.lang.foreign.Arena;
@@ -37,6 +39,7 @@ public class KernelBenchmarks {
 
     private Arena arena;
     private GgmlType t;
+    private TypeKernel kernel;
     private MemorySegment weights;
     private float[] x;
     private float[] y;
@@ -52,6 +55,7 @@ public class KernelBenchmarks {
     public void setUp() {
         SplittableRandom rnd = new SplittableRandom(1);
         t = GgmlType.valueOf(type);
+        kernel = TypeKernels.of(t);
         arena = Arena.ofShared();
         float[] row = new float[COLS];
         weights = arena.allocate(t.bytesFor((long) ROWS * COLS), 64);
@@ -89,7 +93,7 @@ public class KernelBenchmarks {
     /** Decode: one token through the whole matrix. */
     @Benchmark
     public float matvec() {
-        Matmul.rows(t, weights, COLS, x, 0, 1, y, 0, ROWS, 0, ROWS, buf);
+        Matmul.rows(kernel, weights, COLS, x, 0, 1, y, 0, ROWS, 0, ROWS, buf);
         return y[ROWS - 1];
     }
 
@@ -97,7 +101,7 @@ public class KernelBenchmarks {
     @Benchmark
     public float matmul64() {
         Matmul.pack(x, 0, BATCH, COLS, packed, 0, Matmul.groups(BATCH));
-        Matmul.batch(t, weights, COLS, packed, BATCH, y, 0, ROWS, 0, ROWS, buf);
+        Matmul.batch(kernel, weights, COLS, packed, BATCH, y, 0, ROWS, 0, ROWS, buf);
         return y[y.length - 1];
     }
 

@@ -3,7 +3,6 @@ package dev.llamasimd.kernels;
 import static dev.llamasimd.kernels.Vec.F;
 import static dev.llamasimd.kernels.Vec.L;
 
-import dev.llamasimd.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
@@ -12,7 +11,8 @@ import jdk.incubator.vector.FloatVector;
  * {@code Y = X Wᵀ} for a range of weight rows: {@code W} is a mapped matrix of any supported type
  * ({@code rows × cols}, row-major), {@code X} holds {@code T} token vectors of length {@code cols}.
  *
- * <p>One token (decode) takes each row straight from the mapping, two rows at a time ({@link Dot}).
+ * <p>One token (decode) takes each row straight from the mapping, two rows at a time
+ * ({@link TypeKernel#dot2}).
  *
  * <p>A batch (prefill) is a tiled matrix product with the tokens in the vector lanes. The input
  * is first {@linkplain #pack packed}: tokens in groups of {@link #GROUP} (four vectors; one or two
@@ -28,13 +28,13 @@ import jdk.incubator.vector.FloatVector;
  * <p>Arithmetic: a batched result is {@code fma(w[k], x[k], s)} from {@code s = 0} over
  * {@code k = 0, 1, …, cols − 1} in order, whatever the block, panel, group, lane or thread split,
  * so a token's result does not depend on the batch it is in (of two or more tokens) nor on the
- * thread count, bit for bit. A single token uses {@link Dot}'s order, which agrees with it to
+ * thread count, bit for bit. A single token uses {@link TypeKernel#dot}'s order, which agrees with it to
  * rounding.
  */
 public final class Matmul {
     /** Tokens per packed group of a batch of more than 2·{@link Vec#L} tokens: four vectors of lanes. */
     public static final int GROUP = 4 * L;
-    /** Columns widened at once (a multiple of 32, so a quantised row splits at block boundaries). */
+    /** Columns widened at once (a multiple of 256, so a quantised row splits at block and super-block boundaries). */
     static final int PANEL = 2048;
     /** Rows widened at once. */
     static final int BLOCK_ROWS = 64;
@@ -96,29 +96,29 @@ public final class Matmul {
     /**
      * Computes rows {@code [r0, r1)} of every token:
      * {@code y[yOff + t*yStride + r] = Σ_j W[r][j] · x[xOff + t*cols + j]} for {@code t < T}.
-     * One token runs {@link Dot} (with {@code buf} of at least {@code cols} floats); a batch
+     * One token runs {@link TypeKernel#dot2} (with {@code buf} of at least {@code cols} floats); a batch
      * packs its input into a fresh array and runs {@link #batch} (the model's forward pass packs
      * once into its own buffers instead, and allocates nothing).
      */
-    public static void rows(GgmlType type, MemorySegment w, int cols, float[] x, int xOff, int T,
+    public static void rows(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff, int T,
                             float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
         if (T == 1) {
-            // row r0 + i with row mid + i: two streams from memory (see Dot)
-            long rowBytes = type.bytesFor(cols);
+            // row r0 + i with row mid + i: two streams from memory (see TypeKernel.dot2)
+            long rowBytes = kernel.type().bytesFor(cols);
             int half = (r1 - r0) / 2;
             int mid = r0 + half;
             for (int i = 0; i < half; i++) {
-                Dot.dot2(type, w, (r0 + i) * rowBytes, (mid + i) * rowBytes, cols, x, xOff, buf, y, yOff + r0 + i, yOff + mid + i);
+                kernel.dot2(w, (r0 + i) * rowBytes, (mid + i) * rowBytes, cols, x, xOff, buf, y, yOff + r0 + i, yOff + mid + i);
             }
             if ((r1 - r0) % 2 != 0) {
                 int r = r1 - 1;
-                Dot.dot2(type, w, r * rowBytes, r * rowBytes, cols, x, xOff, buf, y, yOff + r, yOff + r);
+                y[yOff + r] = kernel.dot(w, r * rowBytes, cols, x, xOff, buf);
             }
             return;
         }
         float[] xT = new float[packedSize(T, cols)];
         pack(x, xOff, T, cols, xT, 0, groups(T));
-        batch(type, w, cols, xT, T, y, yOff, yStride, r0, r1, new float[scratchSize(T)]);
+        batch(kernel, w, cols, xT, T, y, yOff, yStride, r0, r1, new float[scratchSize(T)]);
     }
 
     /**
@@ -126,20 +126,20 @@ public final class Matmul {
      * {@code y[yOff + t*yStride + r]}. {@code scratch} holds at least {@link #scratchSize}{@code (T)}
      * floats and belongs to the calling thread.
      */
-    public static void batch(GgmlType type, MemorySegment w, int cols, float[] xT, int T,
+    public static void batch(TypeKernel kernel, MemorySegment w, int cols, float[] xT, int T,
                              float[] y, int yOff, int yStride, int r0, int r1, float[] scratch) {
         int G = group(T);
         int groups = groups(T);
         int stride = groups * G; // of a row of partial sums
         int sums = BLOCK_ROWS * PANEL; // where they start in scratch
-        long rowBytes = type.bytesFor(cols);
+        long rowBytes = kernel.type().bytesFor(cols);
         for (int rb = r0; rb < r1; rb += BLOCK_ROWS) {
             int n = Math.min(BLOCK_ROWS, r1 - rb);
             Arrays.fill(scratch, sums, sums + n * stride, 0f);
             for (int p0 = 0; p0 < cols; p0 += PANEL) {
                 int pc = Math.min(PANEL, cols - p0);
                 for (int k = 0; k < n; k++) {
-                    RowDecoder.decode(type, w, (rb + k) * rowBytes + type.bytesFor(p0), pc, scratch, k * pc);
+                    kernel.decode(w, (rb + k) * rowBytes + kernel.type().bytesFor(p0), pc, scratch, k * pc);
                 }
                 for (int g = 0; g < groups; g++) {
                     int xg = g * G * cols + p0 * G;

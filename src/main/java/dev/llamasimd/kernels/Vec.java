@@ -1,7 +1,12 @@
 package dev.llamasimd.kernels;
 
+import dev.llamasimd.tensor.Quant;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,6 +23,14 @@ public final class Vec {
     /** Float lanes per vector. */
     public static final int L = F.length();
     public static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Short lanes matching the float lanes (16-bit values are widened lane for lane). */
+    static final VectorSpecies<Short> S = ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(L * 16));
+    /** Int lanes matching the float lanes. */
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+    /** 16 bytes: the unit quantised kernels load, widened to float in {@link #PARTS} parts. */
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    /** Float vectors per 16 bytes of quants. */
+    static final int PARTS = 16 / L;
 
     /*
      * The fixed pairwise reduction: lane i += lane (i + L/2), then L/4, L/8, L/16. The shuffles are
@@ -64,6 +77,30 @@ public final class Vec {
             v = v.add(v.rearrange(FOLD_16));
         }
         return v.lane(0);
+    }
+
+    /**
+     * The dot product of {@code w[wOff..wOff+n)} and {@code x[xOff..xOff+n)} in the single-token
+     * order: pairs of vectors into two accumulators, lanes summed by {@link #sum}, scalar tail.
+     */
+    static float dot(float[] w, int wOff, int n, float[] x, int xOff) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            a0 = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = FloatVector.fromArray(F, w, wOff + i + L).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
+        }
+        float s = sum(a0.add(a1));
+        for (; i < n; i++) {
+            s = Math.fma(w[wOff + i], x[xOff + i], s);
+        }
+        return s;
+    }
+
+    /** The little-endian F16 at byte {@code at}, as a float (block scales). */
+    static float f16(MemorySegment w, long at) {
+        return Float.float16ToFloat(w.get(Quant.SHORT_LE, at));
     }
 
     /** Largest multiple of {@link #L} that is ≤ n. */

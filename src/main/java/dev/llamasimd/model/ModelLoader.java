@@ -8,7 +8,7 @@ import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.TensorSource;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.Rope;
-import dev.llamasimd.kernels.RowDecoder;
+import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Quant;
 import dev.llamasimd.tensor.Tensor;
@@ -248,9 +248,9 @@ public final class ModelLoader {
             throw new ModelFormatException(src.path(), "tensor '" + name + "' has shape " + t.shapeString()
                     + " (ggml order), expected [" + cols + ", " + rows + "] from the config");
         }
-        if (!RowDecoder.supports(t.type())) {
+        if (TypeKernels.find(t.type()) == null) {
             throw new ModelFormatException(src.path(), "tensor '" + name + "' has type " + t.type()
-                    + ", which llama-simd cannot compute with yet (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                    + ", which llama-simd cannot compute with yet (supported: " + TypeKernels.names() + ")");
         }
         return Matrix.of(t);
     }

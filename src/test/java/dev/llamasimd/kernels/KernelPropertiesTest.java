@@ -61,7 +61,7 @@ class KernelPropertiesTest {
             MemorySegment seg = encode(type, v, 1, cols, arena);
             float[] simd = new float[cols];
             float[] scalar = new float[cols];
-            RowDecoder.decode(type, seg, 0, cols, simd, 0);
+            TypeKernels.of(type).decode(seg, 0, cols, simd, 0);
             Quant.dequantize(type, seg, 0, scalar, 0, cols);
             assertArrayEquals(scalar, simd);
         }
@@ -76,7 +76,7 @@ class KernelPropertiesTest {
                 seg.set(Quant.SHORT_LE, 2L * i, (short) i);
             }
             float[] simd = new float[n];
-            RowDecoder.decode(GgmlType.F16, seg, 0, n, simd, 0);
+            TypeKernels.of(GgmlType.F16).decode(seg, 0, n, simd, 0);
             for (int i = 0; i < n; i++) {
                 float expected = Float.float16ToFloat((short) i);
                 if (Float.isNaN(expected)) {
@@ -106,7 +106,7 @@ class KernelPropertiesTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] y = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols * (2 + rnd.nextInt(4)) + rnd.nextInt(cols)]);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, T, y, 0, rows, r0, r1, new float[cols * (2 + rnd.nextInt(4)) + rnd.nextInt(cols)]);
             ScalarKernels.Product exact = ScalarKernels.matmul(type, seg, rows, cols, x, T);
             double[] expected = exact.y();
             double[] magnitude = exact.magnitude();
@@ -143,19 +143,19 @@ class KernelPropertiesTest {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] expected = ScalarKernels.sequential(type, seg, rows, cols, x, T);
             float[] batch = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, batch, 0, rows, 0, rows, null);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, T, batch, 0, rows, 0, rows, null);
             assertBitsEqual(expected, batch, type + " batch of " + T);
             int split = rnd.nextInt(rows + 1);
             float[] halves = new float[T * rows];
-            Matmul.rows(type, seg, cols, x, 0, T, halves, 0, rows, 0, split, null);
-            Matmul.rows(type, seg, cols, x, 0, T, halves, 0, rows, split, rows, null);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, T, halves, 0, rows, 0, split, null);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, T, halves, 0, rows, split, rows, null);
             assertBitsEqual(expected, halves, type + " rows split at " + split);
             int t = rnd.nextInt(T);
             float[] pair = new float[2 * cols];
             System.arraycopy(x, t * cols, pair, cols, cols);
             System.arraycopy(gaussian(rnd, cols, 1.0), 0, pair, 0, cols);
             float[] inPair = new float[2 * rows];
-            Matmul.rows(type, seg, cols, pair, 0, 2, inPair, 0, rows, 0, rows, null);
+            Matmul.rows(TypeKernels.of(type), seg, cols, pair, 0, 2, inPair, 0, rows, 0, rows, null);
             for (int r = 0; r < rows; r++) {
                 assertEquals(Float.floatToRawIntBits(expected[t * rows + r]), Float.floatToRawIntBits(inPair[rows + r]),
                         type + " token " + t + " row " + r + " in a batch of 2");
@@ -176,11 +176,11 @@ class KernelPropertiesTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] all = new float[rows];
-            Matmul.rows(type, seg, cols, x, 0, 1, all, 0, rows, 0, rows, new float[2 * cols]);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, 1, all, 0, rows, 0, rows, new float[2 * cols]);
             int r0 = rnd.nextInt(rows);
             int r1 = r0 + 1 + rnd.nextInt(rows - r0);
             float[] part = new float[rows];
-            Matmul.rows(type, seg, cols, x, 0, 1, part, 0, rows, r0, r1, new float[2 * cols]);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, 1, part, 0, rows, r0, r1, new float[2 * cols]);
             for (int r = r0; r < r1; r++) {
                 assertEquals(Float.floatToRawIntBits(all[r]), Float.floatToRawIntBits(part[r]),
                         type + " row " + r + " of [" + r0 + ", " + r1 + ") against [0, " + rows + ")");
@@ -208,7 +208,7 @@ class KernelPropertiesTest {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] y = new float[T * rows];
             int r0 = rnd.nextInt(3);
-            Matmul.rows(type, seg, cols, x, 0, T, y, 0, rows, r0, rows, null);
+            Matmul.rows(TypeKernels.of(type), seg, cols, x, 0, T, y, 0, rows, r0, rows, null);
             float[] expected = ScalarKernels.sequential(type, seg, rows, cols, x, T);
             for (int t = 0; t < T; t++) {
                 for (int r = 0; r < r0; r++) {
