@@ -6,17 +6,22 @@ import dev.llamasimd.io.GgufMetadata;
 import dev.llamasimd.io.HfModelDir;
 import dev.llamasimd.io.TensorSource;
 import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
+import dev.llamasimd.tensor.FileType;
+import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Tensor;
 import dev.llamasimd.tokenizer.ChatTemplate;
 import dev.llamasimd.tokenizer.Tokenizer;
 import dev.llamasimd.tokenizer.Tokenizers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,7 +66,9 @@ final class InspectCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%,d", g.fileSize()), g.alignment(), g.metadata().size());
                 GgufMetadata md = g.metadata();
                 for (String key : md.keys()) {
-                    if (!key.startsWith("tokenizer.ggml.") && !key.equals("tokenizer.chat_template")) {
+                    if (key.equals("general.file_type")) {
+                        out.printf("  %-44s %s (%s)%n", key, shortValue(md.get(key)), fileType(md.get(key)));
+                    } else if (!key.startsWith("tokenizer.ggml.") && !key.equals("tokenizer.chat_template")) {
                         out.printf("  %-44s %s%n", key, shortValue(md.get(key)));
                     }
                 }
@@ -122,11 +129,23 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("%ntensors (%d)%n", source.tensors().size());
         out.printf("  %-44s %-6s %-22s %14s%n", "name", "type", "shape (ggml order)", "bytes");
         long total = 0;
+        Map<GgmlType, long[]> byType = new EnumMap<>(GgmlType.class);
         for (Tensor t : source.tensors().values()) {
             total += t.data().byteSize();
+            long[] countAndBytes = byType.computeIfAbsent(t.type(), k -> new long[2]);
+            countAndBytes[0]++;
+            countAndBytes[1] += t.data().byteSize();
             out.printf("  %-44s %-6s %-22s %,14d%n", t.name(), t.type(), t.shapeString(), t.data().byteSize());
         }
         out.printf("total    %s in tensors%n", bytes(total));
+        byType.forEach((type, cb) -> out.printf("  %-6s %4d tensors %12s  %s%n", type, cb[0], bytes(cb[1]),
+                TypeKernels.find(type) != null ? "" : "(no kernel: llama-simd cannot compute with it)"));
+    }
+
+    /** {@code general.file_type} as llama.cpp names it. */
+    private static String fileType(Object value) {
+        FileType t = value instanceof Number n ? FileType.byId(n.longValue()) : null;
+        return t == null ? "unknown file type" : t.label;
     }
 
     private static String bytes(long n) {

@@ -1,7 +1,6 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.model.SyntheticModel;
-import dev.llamasimd.tensor.GgmlType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -32,8 +31,13 @@ import picocli.CommandLine.Option;
             "  custom         from the custom shape options below",
             "  (1) tied embeddings, Llama 3 RoPE scaling; (2) separate output matrix",
             "",
-            "Types of the matrices (the token embedding too; norms are always F32):",
-            "  F32, F16, BF16, Q8_0, Q4_0 (Q8_0 and Q4_0 need dim and FFN multiples of 32)",
+            "Types: a weight type puts every matrix (the token embedding too) in it:",
+            "  F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL (dim and FFN",
+            "  multiples of 32), Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS (multiples of 256);",
+            "a llama.cpp mix gives each tensor the type llama-quantize would:",
+            "  Q4_K_M, Q4_K_S, Q5_K_M, Q5_K_S, Q3_K_M, Q3_K_S, Q3_K_L (output Q6_K,",
+            "  some attn_v/ffn_down raised; rows that do not fit fall back).",
+            "Norms are always F32.",
             ""
         })
 final class SynthCommand implements Callable<Integer> {
@@ -47,7 +51,7 @@ final class SynthCommand implements Callable<Integer> {
             description = "llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b or custom")
     String shape;
 
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "F32, F16, BF16, Q8_0 or Q4_0")
+    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "a weight type or a llama.cpp mix (see above)")
     String type;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the weights (default: ${DEFAULT-VALUE})")
@@ -94,14 +98,13 @@ final class SynthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SyntheticModel.Shape s = usage(this::shape);
-        GgmlType t = usage(() -> SyntheticModel.type(type));
-        SyntheticModel.Plan plan = usage(() -> SyntheticModel.plan(s, t));
+        SyntheticModel.Plan plan = usage(() -> SyntheticModel.plan(s, type));
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
         ProgressBar bar = new ProgressBar(err, String.format(Locale.ROOT, "writing %s: %s %s, %,d parameters, seed %d",
-                out, s.name(), t, plan.parameterCount(), seed));
+                out, s.name(), plan.fileType().label, plan.parameterCount(), seed));
         try {
-            SyntheticModel.write(s, t, seed, out, force, bar);
+            SyntheticModel.write(plan, seed, out, force, bar);
         } catch (FileAlreadyExistsException e) {
             throw new IOException(out + " exists; pass --force to replace it", e);
         } finally {

@@ -31,6 +31,15 @@ public final class Vec {
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     /** Float vectors per 16 bytes of quants. */
     static final int PARTS = 16 / L;
+    /** Byte lane j takes byte j/8 (Q5_0/Q5_1: the byte of 32 high bits that holds value j's, for values 0..15). */
+    static final VectorShuffle<Byte> HIGH_BITS_LOW =
+            VectorShuffle.fromArray(B16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1}, 0);
+    /** Byte lane j takes byte 2 + j/8 (the same for values 16..31). */
+    static final VectorShuffle<Byte> HIGH_BITS_HIGH =
+            VectorShuffle.fromArray(B16, new int[] {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}, 0);
+    /** Lane j holds j mod 8: the bit of its byte that lane j's high bit is. */
+    static final ByteVector BIT_OF_LANE =
+            ByteVector.fromArray(B16, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
     /*
      * The fixed pairwise reduction: lane i += lane (i + L/2), then L/4, L/8, L/16. The shuffles are

@@ -2,7 +2,9 @@ package dev.llamasimd.model;
 
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufWriter;
+import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.kernels.Rope;
+import dev.llamasimd.tensor.FileType;
 import dev.llamasimd.tensor.GgmlType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -42,8 +45,7 @@ public final class SyntheticModel {
     public static final String CUSTOM = "custom";
 
     /** The types the matrices can be written in; norms and RoPE factors are always F32. */
-    public static final List<GgmlType> TYPES =
-            List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0);
+    public static final List<GgmlType> TYPES = TypeKernels.types();
 
     /** Llama 3.1/3.2 RoPE scaling, as in their {@code config.json}. */
     private static final RopeScaling.Llama3 LLAMA3_ROPE = new RopeScaling.Llama3(32f, 1f, 4f, 8192);
@@ -204,11 +206,11 @@ public final class SyntheticModel {
     }
 
     /**
-     * Everything a file of {@code shape} in {@code type} holds, in file order.
+     * Everything a file of {@code shape} holds, in file order.
      *
-     * @param type the type of the matrices (token embedding included)
+     * @param fileType what the file says it is ({@code general.file_type}); the tensors carry their own types
      */
-    public record Plan(Shape shape, GgmlType type, List<PlannedTensor> tensors) {
+    public record Plan(Shape shape, FileType fileType, List<PlannedTensor> tensors) {
         public Plan {
             tensors = List.copyOf(tensors);
         }
@@ -246,18 +248,33 @@ public final class SyntheticModel {
     }
 
     /**
-     * One of {@link #TYPES} by name, in any case.
+     * The plan {@code synth --type NAME} asks for: a weight type ({@code Q4_K}, {@code Q8_0}, …,
+     * {@link #TYPES}) puts every matrix in it; a llama.cpp mix name that is not a weight type
+     * ({@code Q4_K_M}, {@code Q5_K_S}, {@code Q3_K_L}, …) gives each tensor the type
+     * llama-quantize would ({@link #plan(Shape, FileType, boolean)}).
      *
-     * @throws IllegalArgumentException for any other name, listing the supported ones
+     * @throws IllegalArgumentException for an unknown or unsupported name, or rows that do not fit
      */
-    public static GgmlType type(String name) {
-        return TYPES.stream().filter(t -> t.name().equalsIgnoreCase(name)).findFirst()
-                .orElseThrow(() -> unsupported(name));
+    public static Plan plan(Shape shape, String typeName) {
+        for (GgmlType t : TYPES) {
+            if (t.name().equalsIgnoreCase(typeName)) {
+                return plan(shape, t);
+            }
+        }
+        FileType mix;
+        try {
+            mix = QuantMix.fileType(typeName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown type '" + typeName + "' (weight types: "
+                    + TYPES.stream().map(GgmlType::name).collect(Collectors.joining(", ")) + "; llama.cpp mixes: "
+                    + QuantMix.supportedLabels() + ")");
+        }
+        return plan(shape, mix, false);
     }
 
     /**
-     * The tensors of a file of {@code shape} with matrices of {@code type}, named as llama.cpp
-     * names them.
+     * The tensors of a file of {@code shape} with every matrix of {@code type} (llama-quantize's
+     * {@code --pure}), named as llama.cpp names them.
      *
      * @throws IllegalArgumentException if the type is not one of {@link #TYPES}, or if it is
      *     quantized and the rows (dim, ffn) are not whole blocks
@@ -272,6 +289,21 @@ public final class SyntheticModel {
                         + " values: dim " + shape.dim + " and ffn " + shape.ffnDim + " must be multiples of it");
             }
         }
+        return plan(shape, FileType.of(type), true);
+    }
+
+    /**
+     * The tensors of a file of {@code shape} quantized to {@code fileType} as llama-quantize
+     * would ({@link QuantMix}): e.g. {@code Q4_K_M} gives the output Q6_K and some layers'
+     * {@code attn_v} and {@code ffn_down} Q6_K; rows that are not whole blocks fall back.
+     *
+     * @throws IllegalArgumentException if llama-simd cannot compute with the file type's tensors
+     */
+    public static Plan plan(Shape shape, FileType fileType, boolean pure) {
+        QuantMix mix = QuantMix.of(fileType, pure, shape.layers, shape.heads, shape.kvHeads);
+        boolean tied = shape.tiedEmbeddings;
+        BiFunction<String, long[], GgmlType> type =
+                (name, ne) -> mix.choose(name, ne, GgmlType.F32, tied).type();
         int dim = shape.dim;
         int kvDim = shape.kvHeads * shape.headDim();
         List<PlannedTensor> tensors = new ArrayList<>();
@@ -296,7 +328,7 @@ public final class SyntheticModel {
         if (!shape.tiedEmbeddings) {
             tensors.add(matrix("output.weight", type, dim, shape.vocabSize));
         }
-        return new Plan(shape, type, tensors);
+        return new Plan(shape, fileType, tensors);
     }
 
     /**
@@ -310,7 +342,15 @@ public final class SyntheticModel {
      */
     public static void write(Shape shape, GgmlType type, long seed, Path out, boolean overwrite, Progress progress)
             throws IOException {
-        Plan plan = plan(shape, type);
+        write(plan(shape, type), seed, out, overwrite, progress);
+    }
+
+    /**
+     * Writes the file {@code plan} describes, with weights drawn from {@code seed}; as
+     * {@link #write(Shape, GgmlType, long, Path, boolean, Progress)}.
+     */
+    public static void write(Plan plan, long seed, Path out, boolean overwrite, Progress progress) throws IOException {
+        Shape shape = plan.shape;
         Path dir = out.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no such directory to write " + out.getFileName() + " in");
@@ -410,24 +450,12 @@ public final class SyntheticModel {
         return tokens;
     }
 
-    /** llama.cpp's {@code LLAMA_FTYPE} of a file whose matrices are {@code type}. */
-    static int fileType(GgmlType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException("no file type for " + type);
-        };
-    }
-
     private static void putMetadata(GgufWriter w, Plan plan, long seed) {
         Shape s = plan.shape;
         int vocab = s.vocabSize;
         w.putString("general.architecture", "llama")
-                .putString("general.name", String.format(Locale.ROOT, "synthetic %s %s seed %d", s.name, plan.type, seed))
-                .putUint32("general.file_type", fileType(plan.type))
+                .putString("general.name", String.format(Locale.ROOT, "synthetic %s %s seed %d", s.name, plan.fileType.label, seed))
+                .putUint32("general.file_type", plan.fileType.id)
                 .putUint32("general.quantization_version", QUANTIZATION_VERSION)
                 .putUint32("llama.vocab_size", vocab)
                 .putUint32("llama.context_length", s.contextLength)
@@ -460,8 +488,10 @@ public final class SyntheticModel {
                 + TYPES.stream().map(GgmlType::name).collect(Collectors.joining(", ")) + ")");
     }
 
-    private static PlannedTensor matrix(String name, GgmlType type, int cols, int rows) {
-        return new PlannedTensor(name, type, new long[] {cols, rows}, Init.RANDOM_NORMAL);
+    private static PlannedTensor matrix(String name, BiFunction<String, long[], GgmlType> type,
+                                        int cols, int rows) {
+        long[] ne = {cols, rows};
+        return new PlannedTensor(name, type.apply(name, ne), ne, Init.RANDOM_NORMAL);
     }
 
     /** The tensor's own generator: seeded from a hash of the seed and its name. */

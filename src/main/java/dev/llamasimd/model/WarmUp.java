@@ -45,7 +45,9 @@ public final class WarmUp {
     }
 
     private static void run(Llama model, GgmlType type) {
-        SyntheticModel.Shape shape = SyntheticModel.Shape.custom(128, 2, 4, 2, 256, 1024, 256, false, 10000f);
+        // rows of whole blocks: 128 values, or one super-block of the K-quants
+        int dim = Math.max(128, type.blockSize);
+        SyntheticModel.Shape shape = SyntheticModel.Shape.custom(dim, 2, 4, 2, 2 * dim, 1024, 256, false, 10000f);
         Path file = null;
         try {
             file = Files.createTempFile("llama-simd-warm-up-", ".gguf");

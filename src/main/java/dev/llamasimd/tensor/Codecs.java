@@ -10,7 +10,9 @@ public final class Codecs {
 
     static {
         for (Codec c : List.<Codec>of(new F32Codec(), new F16Codec(), new BF16Codec(), new Q8_0Codec(),
-                new Q4_0Codec())) {
+                new Q4_0Codec(), new Q4_1Codec(), new Q5_0Codec(), new Q5_1Codec(), new Q2_KCodec(),
+                new Q3_KCodec(), new Q4_KCodec(), new Q5_KCodec(), new Q6_KCodec(), new IQ4_NLCodec(),
+                new IQ4_XSCodec())) {
             BY_TYPE.put(c.type(), c);
         }
     }

@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
  * Q4_0: blocks of 32 values in 18 bytes, an F16 scale {@code d} then 16 bytes of nibbles; value
  * {@code j < 16} is {@code d · (lo(q[j]) − 8)}, value {@code j + 16} is {@code d · (hi(q[j]) − 8)}.
  * Encoded as ggml's {@code quantize_row_q4_0_ref}: {@code d = x_max / −8} where {@code x_max} is
- * the value of largest magnitude, {@code q = min(15, (int8) (x / d + 8.5))}.
+ * the value of largest magnitude, {@code q = min(15, (int8) (x / d + 8.5))} with C's conversion as
+ * x86 executes it ({@link KQuants#truncToInt}).
  */
 public final class Q4_0Codec implements Codec {
     @Override
@@ -48,8 +49,8 @@ public final class Q4_0Codec implements Codec {
             float id = d != 0 ? 1f / d : 0f;
             dst.set(Quant.SHORT_LE, blk, Float.floatToFloat16(d));
             for (int j = 0; j < 16; j++) {
-                int x0 = Math.min(15, (byte) (src[s + j] * id + 8.5f));
-                int x1 = Math.min(15, (byte) (src[s + j + 16] * id + 8.5f));
+                int x0 = Math.min(15, (byte) KQuants.truncToInt(src[s + j] * id + 8.5f));
+                int x1 = Math.min(15, (byte) KQuants.truncToInt(src[s + j + 16] * id + 8.5f));
                 dst.set(ValueLayout.JAVA_BYTE, blk + 2 + j, (byte) (x0 | (x1 << 4)));
             }
         }

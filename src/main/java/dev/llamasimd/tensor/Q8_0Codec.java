@@ -6,7 +6,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * Q8_0: blocks of 32 values in 34 bytes, an F16 scale {@code d} then 32 signed bytes {@code q};
  * value {@code j} is {@code d · q[j]}. Encoded as ggml's {@code quantize_row_q8_0_ref}:
- * {@code d = max|x| / 127}, {@code q = roundf(x / d)}.
+ * {@code d = max|x| / 127}, {@code q = roundf(x / d)} stored as C on x86 stores it (a block of
+ * subnormals, whose {@code 1/d} overflows, gets the low byte of x86's "integer indefinite", 0).
  */
 public final class Q8_0Codec implements Codec {
     @Override
@@ -40,7 +41,7 @@ public final class Q8_0Codec implements Codec {
             float id = d != 0 ? 1f / d : 0f;
             dst.set(Quant.SHORT_LE, blk, Float.floatToFloat16(d));
             for (int j = 0; j < 32; j++) {
-                dst.set(ValueLayout.JAVA_BYTE, blk + 2 + j, (byte) Quant.roundHalfAway(src[s + j] * id));
+                dst.set(ValueLayout.JAVA_BYTE, blk + 2 + j, (byte) KQuants.truncToInt(Quant.roundf(src[s + j] * id)));
             }
         }
     }

@@ -39,9 +39,8 @@ public final class Quant {
         Codecs.of(type).quantize(src, srcOff, n, dst, offset);
     }
 
-    /** C's {@code roundf}: halves away from zero. */
-    static int roundHalfAway(float v) {
-        double a = Math.floor(Math.abs((double) v) + 0.5);
-        return (int) (v < 0 ? -a : a);
+    /** C's {@code roundf}: to the nearest integer, halves away from zero (infinities and NaN unchanged). */
+    static float roundf(float v) {
+        return Math.copySign((float) Math.floor(Math.abs((double) v) + 0.5), v);
     }
 }

@@ -67,9 +67,12 @@ class SynthCommandTest {
         Run shape = run(synth(out, "F32", new String[] {"--shape", "llama-7b"}));
         assertEquals(2, shape.exit());
         assertTrue(shape.err().contains("llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b, custom"), shape.err());
-        Run type = run(synth(out, "Q4_K", CUSTOM));
+        Run type = run(synth(out, "Q7_K", CUSTOM));
         assertEquals(2, type.exit());
-        assertTrue(type.err().contains("F32, F16, BF16, Q8_0, Q4_0"), type.err());
+        assertTrue(type.err().contains("Q4_K, Q5_K, Q6_K") && type.err().contains("Q4_K_M"), type.err());
+        Run unfit = run(synth(out, "Q4_K", CUSTOM));
+        assertEquals(2, unfit.exit());
+        assertTrue(unfit.err().contains("blocks of 256"), unfit.err());
 
         assertEquals(2, run(synth(out, "F32", new String[] {"--shape", "custom"})).exit(), "custom without its options");
         assertEquals(2, run(synth(out, "F32", new String[] {"--shape", "custom"}, "--dim", "64")).exit(),

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * not multiples of the vector width ({@link Vec#L}) or of the quantisation block.
  */
 class KernelPropertiesTest {
-    static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0};
+    static final GgmlType[] TYPES = TypeKernels.types().toArray(GgmlType[]::new);
 
     @Provide
     Arbitrary<GgmlType> types() {
@@ -45,14 +45,15 @@ class KernelPropertiesTest {
         return seg;
     }
 
-    /** Quantised types need whole 32-value blocks; the others take any length. */
+    /** Quantised types need whole blocks (32 values, or 256 for the K-quants and IQ4_XS); the others take any length. */
     static int cols(GgmlType type, int n) {
-        return type.isQuantized() ? 32 * Math.max(1, (n + 31) / 32) : n;
+        int b = type.blockSize;
+        return b * Math.max(1, (n + b - 1) / b);
     }
 
     @Property(tries = 300)
-    void rowDecoderIsBitExactWithScalarDequantize(@ForAll("types") GgmlType type,
-                                                  @ForAll @IntRange(min = 1, max = 300) int n,
+    void decodeIsBitExactWithScalarDequantize(@ForAll("types") GgmlType type,
+                                              @ForAll @IntRange(min = 1, max = 800) int n,
                                                   @ForAll long seed) {
         int cols = cols(type, n);
         Random rnd = new Random(seed);

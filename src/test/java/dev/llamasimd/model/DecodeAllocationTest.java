@@ -3,6 +3,7 @@ package dev.llamasimd.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.tensor.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.management.ManagementFactory;
@@ -16,7 +17,7 @@ class DecodeAllocationTest {
     void decodeStepAllocatesNothing() {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().threadId();
-        for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0}) {
+        for (GgmlType type : TypeKernels.types()) {
             Random rnd = new Random(7);
             Config c = RandomModels.config(rnd, type);
             try (Arena arena = Arena.ofShared(); Parallel serial = Parallel.serial()) {

@@ -35,7 +35,12 @@ class OracleTest {
      * @param tieMargin greedy ids must agree up to the first golden step whose top-1 minus top-2
      *                  margin is below this: past a near-tie a correct runtime may pick the other id
      */
-    record Case(String name, String model, String golden, Kind kind, double tolerance, double tieMargin) {
+    record Case(String name, String model, String golden, Kind kind, double tolerance, double tieMargin,
+                double argmaxShare) {
+        Case(String name, String model, String golden, Kind kind, double tolerance, double tieMargin) {
+            this(name, model, golden, kind, tolerance, tieMargin, 0.9);
+        }
+
         Case(String name, String model, String golden, Kind kind, double tolerance) {
             this(name, model, golden, kind, tolerance, 2 * tolerance);
         }
@@ -61,6 +66,12 @@ class OracleTest {
             llamacpp("BF16", 5e-2),
             llamacpp("Q8_0", 0.15),
             llamacpp("Q4_0", 0.15),
+            // K-quants: llama.cpp rounds the activations to Q8_K (blocks of 256, one float scale)
+            // before each matmul, which moves logits by up to 0.6 and the argmax at 1 of 20 (Q4_K)
+            // or 4 of 20 (Q6_K) prompt positions against exact float math on the same weights
+            // (the oracle README's independent check); tolerance and argmax share as it suggests.
+            kquant("Q4_K"),
+            kquant("Q6_K"),
             new Case("tiny-kjv/hf", "models/tiny-kjv/hf", "models/tiny-kjv/golden/hf-golden.safetensors", Kind.HF, 1e-4),
             new Case("tiny-kjv/F32.gguf vs hf", "models/tiny-kjv/tiny-kjv-F32.gguf",
                     "models/tiny-kjv/golden/hf-golden.safetensors", Kind.HF, 1e-4),
@@ -73,6 +84,12 @@ class OracleTest {
         String base = "oracles/llamacpp/tiny-llama-spm-d64-" + type;
         return new Case("llamacpp/" + type, base + ".gguf", base + ".golden.safetensors", Kind.LLAMACPP, tolerance,
                 Math.min(2 * tolerance, 0.2));
+    }
+
+    private static Case kquant(String type) {
+        String base = "oracles/llamacpp/tiny-llama-spm-d256-" + type;
+        return new Case("llamacpp/" + type, base + ".gguf", base + ".golden.safetensors", Kind.LLAMACPP, 1.0, 0.3,
+                0.75);
     }
 
     /** The uncached path is quadratic; beyond this many rows it is checked on a prefix. */
@@ -166,7 +183,8 @@ class OracleTest {
         System.out.printf("%-26s %-24s rows %4d  max |diff| %.3g (tolerance %.3g, max |logit| %.3g)  argmax %d/%d%n",
                 c, path, rows, worst, c.tolerance(), Compare.maxAbs(expected), argmaxAgree, rows);
         assertTrue(worst <= c.tolerance(), c + " " + path + ": max |diff| " + worst + " > " + c.tolerance());
-        assertTrue(argmaxAgree >= 0.9 * rows, c + " " + path + ": argmax agrees on only " + argmaxAgree + "/" + rows);
+        assertTrue(argmaxAgree >= c.argmaxShare() * rows,
+                c + " " + path + ": argmax agrees on only " + argmaxAgree + "/" + rows);
     }
 
     private static float[] concat(float[] a, float[] b) {

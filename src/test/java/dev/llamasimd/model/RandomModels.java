@@ -15,13 +15,13 @@ final class RandomModels {
 
     /** A random config; matrices of a quantised type get block-aligned input sizes. */
     static Config config(Random rnd, GgmlType type) {
-        int align = type.isQuantized() ? 32 : 1;
+        int align = type.blockSize;
         int kvHeads = 1 + rnd.nextInt(3);
         int heads = kvHeads * (1 + rnd.nextInt(3));
         int headDim = 2 * (1 + rnd.nextInt(type.isQuantized() ? 16 : 12));
         if (type.isQuantized()) {
             // q·Wo needs heads × headDim to be whole blocks
-            while ((heads * headDim) % 32 != 0) {
+            while ((heads * headDim) % align != 0) {
                 headDim += 2;
             }
         }

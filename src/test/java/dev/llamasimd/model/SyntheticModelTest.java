@@ -27,6 +27,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
 class SyntheticModelTest {
     /** Small enough to write in milliseconds, with GQA, whole Q8_0/Q4_0 blocks and more tokens than bytes. */
     private static final Shape SMALL = Shape.custom(64, 2, 4, 2, 96, 300, 64, false, 10000f);
+
+    /** The same with rows of one K-quant super-block (256 values). */
+    private static final Shape SMALL_K = Shape.custom(256, 2, 4, 2, 256, 300, 64, false, 10000f);
+
+    /** {@link #SMALL}, or {@link #SMALL_K} for types of 256-value blocks. */
+    private static Shape small(GgmlType type) {
+        return type.blockSize > 32 ? SMALL_K : SMALL;
+    }
 
     private static final RopeScaling.Llama3 LLAMA3 = new RopeScaling.Llama3(32f, 1f, 4f, 8192);
 
@@ -48,8 +59,9 @@ class SyntheticModelTest {
     void everyTypeLoadsWithTheShapesConfigAndRunsAForwardPass(@TempDir Path dir) throws IOException {
         for (GgmlType type : SyntheticModel.TYPES) {
             for (boolean tied : new boolean[] {false, true}) {
-                Shape shape = Shape.custom(SMALL.dim(), SMALL.layers(), SMALL.heads(), SMALL.kvHeads(), SMALL.ffnDim(),
-                        SMALL.vocabSize(), SMALL.contextLength(), tied, SMALL.ropeBase());
+                Shape base = small(type);
+                Shape shape = Shape.custom(base.dim(), base.layers(), base.heads(), base.kvHeads(), base.ffnDim(),
+                        base.vocabSize(), base.contextLength(), tied, base.ropeBase());
                 Path file = write(dir, type + "-" + tied + ".gguf", shape, type, 1);
                 try (Llama llama = ModelLoader.load(file, Parallel.serial())) {
                     assertEquals(shape.config(), llama.config(), type + " tied " + tied);
@@ -73,8 +85,8 @@ class SyntheticModelTest {
     @Test
     void theFileHoldsThePlannedTensorsAndItsSizeIsTheHeaderPlusThePlannedData(@TempDir Path dir) throws IOException {
         for (GgmlType type : SyntheticModel.TYPES) {
-            Plan plan = SyntheticModel.plan(SMALL, type);
-            try (GgufFile gguf = GgufFile.open(write(dir, type + ".gguf", SMALL, type, 2))) {
+            Plan plan = SyntheticModel.plan(small(type), type);
+            try (GgufFile gguf = GgufFile.open(write(dir, type + ".gguf", small(type), type, 2))) {
                 List<PlannedTensor> found = new ArrayList<>();
                 for (Tensor t : gguf.tensors().values()) {
                     found.add(new PlannedTensor(t.name(), t.type(), t.ne(), initOf(t.name())));
@@ -83,9 +95,9 @@ class SyntheticModelTest {
                 assertEquals(gguf.dataOffset() + plan.dataBytes(), gguf.fileSize(), type.toString());
                 Tensor norm = gguf.tensors().get("blk.0.ffn_norm.weight");
                 assertEquals(GgmlType.F32, norm.type());
-                float[] ones = new float[SMALL.dim()];
+                float[] ones = new float[small(type).dim()];
                 Quant.dequantize(norm.type(), norm.data(), 0, ones, 0, ones.length);
-                float[] expected = new float[SMALL.dim()];
+                float[] expected = new float[small(type).dim()];
                 Arrays.fill(expected, 1f);
                 assertArrayEquals(expected, ones);
             }
@@ -122,16 +134,22 @@ class SyntheticModelTest {
 
     @Test
     void metadataAndTokenizerSection(@TempDir Path dir) throws IOException {
-        int[] fileTypes = {0, 1, 32, 7, 2};
-        for (int i = 0; i < SyntheticModel.TYPES.size(); i++) {
-            GgmlType type = SyntheticModel.TYPES.get(i);
-            try (GgufFile gguf = GgufFile.open(write(dir, type + ".gguf", SMALL, type, 4))) {
+        // llama.cpp's LLAMA_FTYPE for every type: the one named after it, or its _M mix
+        Map<GgmlType, Integer> fileTypes = Map.ofEntries(Map.entry(GgmlType.F32, 0), Map.entry(GgmlType.F16, 1),
+                Map.entry(GgmlType.Q4_0, 2), Map.entry(GgmlType.Q4_1, 3), Map.entry(GgmlType.Q8_0, 7),
+                Map.entry(GgmlType.Q5_0, 8), Map.entry(GgmlType.Q5_1, 9), Map.entry(GgmlType.Q2_K, 10),
+                Map.entry(GgmlType.Q3_K, 12), Map.entry(GgmlType.Q4_K, 15), Map.entry(GgmlType.Q5_K, 17),
+                Map.entry(GgmlType.Q6_K, 18), Map.entry(GgmlType.IQ4_NL, 25), Map.entry(GgmlType.IQ4_XS, 30),
+                Map.entry(GgmlType.BF16, 32));
+        assertEquals(fileTypes.keySet(), Set.copyOf(SyntheticModel.TYPES));
+        for (GgmlType type : SyntheticModel.TYPES) {
+            try (GgufFile gguf = GgufFile.open(write(dir, type + ".gguf", SMALL_K, type, 4))) {
                 GgufMetadata md = gguf.metadata();
-                assertEquals(fileTypes[i], md.getInt("general.file_type"), type.toString());
+                assertEquals(fileTypes.get(type), md.getInt("general.file_type"), type.toString());
                 assertEquals("llama", md.getString("general.architecture"));
                 assertTrue(md.getString("general.name").contains("custom"), md.getString("general.name"));
                 assertEquals(300, md.getInt("llama.vocab_size"));
-                assertEquals(16, md.getInt("llama.rope.dimension_count"));
+                assertEquals(SMALL_K.headDim(), md.getInt("llama.rope.dimension_count"));
                 assertEquals("gpt2", md.getString("tokenizer.ggml.model"));
                 assertEquals("default", md.getString("tokenizer.ggml.pre"));
                 assertEquals(0, md.getStringArray("tokenizer.ggml.merges").length);
@@ -309,9 +327,12 @@ class SyntheticModelTest {
     void badShapesTypesAndNamesAreRefusedWithTheValidChoices() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.shape("llama-7b")).getMessage()
                 .contains("llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b, custom"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.type("Q4_K")).getMessage()
-                .contains("F32, F16, BF16, Q8_0, Q4_0"));
-        assertEquals(GgmlType.Q8_0, SyntheticModel.type("q8_0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.plan(SMALL, "Q7_K")).getMessage()
+                .contains("F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, BF16"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.plan(SMALL, "IQ2_XS")).getMessage()
+                .contains("Q4_K_M"));
+        assertEquals(Set.of(GgmlType.Q8_0, GgmlType.F32), SyntheticModel.plan(SMALL, "q8_0").tensors().stream()
+                .map(PlannedTensor::type).collect(Collectors.toSet()));
         assertThrows(IllegalArgumentException.class, () -> SyntheticModel.plan(SMALL, GgmlType.Q4_K));
         Shape unaligned = Shape.custom(48, 1, 4, 2, 96, 300, 64, false, 10000f);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.plan(unaligned, GgmlType.Q4_0))
