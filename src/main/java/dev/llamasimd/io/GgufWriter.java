@@ -296,6 +296,40 @@ public final class GgufWriter implements Closeable {
         next++;
     }
 
+    /** Fills a chunk of a tensor's encoded rows ({@link #writeTensorChunks}). */
+    @FunctionalInterface
+    public interface ChunkFiller {
+        /** Writes the encoded bytes of rows {@code [firstRow, firstRow + rows)} into {@code bytes}, which is exactly their size. */
+        void fill(long firstRow, long rows, MemorySegment bytes) throws IOException;
+    }
+
+    /**
+     * Writes the next tensor in chunks of up to {@code rowsPerChunk} already encoded rows, which
+     * {@code fill} produces (it may encode them on several threads): only one chunk is in memory
+     * at a time, so tensors of any size stream through.
+     */
+    public void writeTensorChunks(String name, int rowsPerChunk, ChunkFiller fill) throws IOException {
+        Declared t = begin(name);
+        long cols = t.cols();
+        long rowCount = cols == 0 ? 0 : t.elements / cols;
+        long rowBytes = t.type.bytesFor(cols);
+        long chunkRows = Math.max(1, Math.min(rowsPerChunk, rowCount));
+        guarded(() -> {
+            // shared: fill may hand the chunk to other threads
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment chunk = arena.allocate(Math.max(1, rowBytes * chunkRows), 64);
+                for (long r = 0; r < rowCount; r += chunkRows) {
+                    long n = Math.min(chunkRows, rowCount - r);
+                    MemorySegment part = chunk.asSlice(0, n * rowBytes);
+                    fill.fill(r, n, part);
+                    copy(part);
+                }
+            }
+            pad();
+        });
+        next++;
+    }
+
     /**
      * Finishes the file and renames it into place if every declared tensor was written (the header
      * alone if none were declared); otherwise deletes it and throws. Closing twice does nothing.
