@@ -34,7 +34,7 @@ public class KernelBenchmarks {
     private static final int COLS = 2048;
     private static final int BATCH = 64;
 
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "Q3_K", "Q2_K", "IQ4_XS", "IQ4_NL", "Q5_0", "Q4_1"})
     public String type;
 
     private Arena arena;

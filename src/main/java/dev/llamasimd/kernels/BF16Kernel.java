@@ -56,7 +56,11 @@ final class BF16Kernel implements TypeKernel {
                     .convertShape(VectorOperators.S2I, I, 0))
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
-        float s = Vec.sum(a0.add(a1));
+        float s = 0f;
+        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+            a0.add(a1).intoArray(buf, 0);
+            s = Vec.sumStored(buf);
+        }
         for (; i < n; i++) {
             s = Math.fma(Quant.bf16ToFloat(w.get(Quant.SHORT_LE, row + 2L * i)), x[xOff + i], s);
         }
@@ -87,8 +91,14 @@ final class BF16Kernel implements TypeKernel {
                     .convertShape(VectorOperators.S2I, I, 0))
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x1, b1);
         }
-        float sa = Vec.sum(a0.add(a1));
-        float sb = Vec.sum(b0.add(b1));
+        float sa = 0f;
+        float sb = 0f;
+        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+            a0.add(a1).intoArray(buf, 0);
+            sa = Vec.sumStored(buf);
+            b0.add(b1).intoArray(buf, 0);
+            sb = Vec.sumStored(buf);
+        }
         for (; i < n; i++) {
             sa = Math.fma(Quant.bf16ToFloat(w.get(Quant.SHORT_LE, a + 2L * i)), x[xOff + i], sa);
             sb = Math.fma(Quant.bf16ToFloat(w.get(Quant.SHORT_LE, b + 2L * i)), x[xOff + i], sb);

@@ -40,7 +40,11 @@ final class F32Kernel implements TypeKernel {
             a1 = FloatVector.fromMemorySegment(F, w, row + 4L * (i + L), LE)
                     .fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
-        float s = Vec.sum(a0.add(a1));
+        float s = 0f;
+        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+            a0.add(a1).intoArray(buf, 0);
+            s = Vec.sumStored(buf);
+        }
         for (; i < n; i++) {
             s = Math.fma(w.get(Quant.FLOAT_LE, row + 4L * i), x[xOff + i], s);
         }
@@ -63,8 +67,14 @@ final class F32Kernel implements TypeKernel {
             b0 = FloatVector.fromMemorySegment(F, w, b + 4L * i, LE).fma(x0, b0);
             b1 = FloatVector.fromMemorySegment(F, w, b + 4L * (i + L), LE).fma(x1, b1);
         }
-        float sa = Vec.sum(a0.add(a1));
-        float sb = Vec.sum(b0.add(b1));
+        float sa = 0f;
+        float sb = 0f;
+        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+            a0.add(a1).intoArray(buf, 0);
+            sa = Vec.sumStored(buf);
+            b0.add(b1).intoArray(buf, 0);
+            sb = Vec.sumStored(buf);
+        }
         for (; i < n; i++) {
             sa = Math.fma(w.get(Quant.FLOAT_LE, a + 4L * i), x[xOff + i], sa);
             sb = Math.fma(w.get(Quant.FLOAT_LE, b + 4L * i), x[xOff + i], sb);

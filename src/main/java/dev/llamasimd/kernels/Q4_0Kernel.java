@@ -82,6 +82,7 @@ final class Q4_0Kernel implements TypeKernel {
                 }
             }
         }
-        return Vec.sum(a0.add(a1));
+        a0.add(a1).intoArray(buf, 0); // not Vec.sum: see Vec.sumStored
+        return Vec.sumStored(buf);
     }
 }

@@ -46,9 +46,11 @@ final class Q5_KKernel implements TypeKernel {
             long blk = offset + 176L * b;
             float d = Vec.f16(w, blk);
             float dmin = Vec.f16(w, blk + 2);
+            long sLo = KScales.low8(w, blk + 4);
+            int sHi = KScales.high4(w, blk + 4);
             for (int j = 0; j < 8; j++) {
-                float dj = d * KScales.scaleK4(w, blk + 4, j);
-                float mj = -(dmin * KScales.minK4(w, blk + 4, j));
+                float dj = d * KScales.scaleK4(sLo, sHi, j);
+                float mj = -(dmin * KScales.minK4(sLo, sHi, j));
                 for (int h = 0; h < 2; h++) {
                     ByteVector ql = ByteVector.fromMemorySegment(B16, w, blk + 48 + 32L * (j >> 1) + 16L * h, LE);
                     ByteVector qh = ByteVector.fromMemorySegment(B16, w, blk + 16 + 16L * h, LE);

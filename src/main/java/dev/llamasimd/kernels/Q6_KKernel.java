@@ -2,6 +2,7 @@ package dev.llamasimd.kernels;
 
 import static dev.llamasimd.kernels.Vec.B16;
 import static dev.llamasimd.kernels.Vec.F;
+import static dev.llamasimd.kernels.Vec.I;
 import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
@@ -13,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,8 +22,9 @@ import jdk.incubator.vector.VectorOperators;
  * nibble from {@code ql} and two high bits from {@code qh}, minus 32, times {@code d·sc} of its
  * 16-value group. Group {@code g} of a 128-value half takes the low ({@code g < 4}) or high
  * nibbles of 16 bytes of its {@code ql}, and bits {@code 2·(g/2)} of 16 bytes of its {@code qh}.
- * Sixteen values at a time are built in byte lanes and widened in {@link Vec#PARTS} float vectors;
- * decode multiplies them with the activations as they come, in column order.
+ * Sixteen values at a time are built in int lanes (x86 has no byte shifts) and converted, in
+ * {@link Vec#PARTS} vectors; decode multiplies them with the activations as they come, in column
+ * order.
  */
 final class Q6_KKernel implements TypeKernel {
     private static final Codec CODEC = new Q6_KCodec();
@@ -47,12 +50,15 @@ final class Q6_KKernel implements TypeKernel {
                 int l0 = 16 * (u & 1);
                 ByteVector ql = ByteVector.fromMemorySegment(B16, w, blk + 64L * half + 32L * (quarter & 1) + l0, LE);
                 ByteVector qh = ByteVector.fromMemorySegment(B16, w, blk + 128 + 32L * half + l0, LE);
-                ByteVector low = quarter < 2 ? ql.and((byte) 0x0f) : ql.lanewise(VectorOperators.LSHR, 4);
-                ByteVector q = low.or(qh.lanewise(VectorOperators.LSHR, 2 * quarter).and((byte) 3)
-                        .lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                int nibble = 4 * (quarter >> 1);
+                int high = 2 * quarter;
                 float s = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + u);
                 for (int part = 0; part < PARTS; part++) {
-                    ((FloatVector) q.convertShape(VectorOperators.B2F, F, part)).mul(s)
+                    IntVector lo = (IntVector) ql.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector hi = (IntVector) qh.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    ((FloatVector) lo.lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                            .or(hi.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s)
                             .intoArray(out, o + 256 * b + 16 * u + L * part);
                 }
             }
@@ -61,8 +67,14 @@ final class Q6_KKernel implements TypeKernel {
 
     @Override
     public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        // Groups g and g + 1 (g even) are 32 columns, two 16-byte units v0 and v1, accumulated as
-        // in Q4_KKernel.dot: no branch picks the accumulator.
+        return PARTS == 1 ? dot16(w, row, n, x, xOff, buf) : dotParts(w, row, n, x, xOff, buf);
+    }
+
+    /** Vectors of fewer than 16 lanes. */
+    private static float dotParts(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
+        // Groups g and g + 1 (g even) are 32 columns, two 16-byte units built in int lanes (x86
+        // has no byte shifts), each in PARTS vectors alternating a0, a1 in column order: no
+        // branch picks the accumulator (a vector merged from two branches may be boxed by C2).
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         for (int b = 0; b < n / 256; b++) {
@@ -75,38 +87,88 @@ final class Q6_KKernel implements TypeKernel {
                 long qh = blk + 128 + 32L * half;
                 int nibble = 4 * (quarter >> 1);
                 int high = 2 * quarter;
-                ByteVector v0 = ByteVector.fromMemorySegment(B16, w, ql, LE).lanewise(VectorOperators.LSHR, nibble)
-                        .and((byte) 0x0f).or(ByteVector.fromMemorySegment(B16, w, qh, LE)
-                                .lanewise(VectorOperators.LSHR, high).and((byte) 3).lanewise(VectorOperators.LSHL, 4))
-                        .sub((byte) 32);
-                ByteVector v1 = ByteVector.fromMemorySegment(B16, w, ql + 16, LE).lanewise(VectorOperators.LSHR, nibble)
-                        .and((byte) 0x0f).or(ByteVector.fromMemorySegment(B16, w, qh + 16, LE)
-                                .lanewise(VectorOperators.LSHR, high).and((byte) 3).lanewise(VectorOperators.LSHL, 4))
-                        .sub((byte) 32);
+                ByteVector l0 = ByteVector.fromMemorySegment(B16, w, ql, LE);
+                ByteVector l1 = ByteVector.fromMemorySegment(B16, w, ql + 16, LE);
+                ByteVector h0 = ByteVector.fromMemorySegment(B16, w, qh, LE);
+                ByteVector h1 = ByteVector.fromMemorySegment(B16, w, qh + 16, LE);
                 float s0 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + g);
                 float s1 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + g + 1);
                 int col = xOff + 256 * b + 16 * g;
-                if (PARTS == 1) {
-                    a0 = ((FloatVector) v0.convertShape(VectorOperators.B2F, F, 0)).mul(s0)
-                            .fma(FloatVector.fromArray(F, x, col), a0);
-                    a1 = ((FloatVector) v1.convertShape(VectorOperators.B2F, F, 0)).mul(s1)
-                            .fma(FloatVector.fromArray(F, x, col + 16), a1);
-                    continue;
-                }
+                // narrower vectors: each unit in PARTS vectors, alternating a0, a1, in column order
                 for (int part = 0; part < PARTS; part += 2) {
-                    a0 = ((FloatVector) v0.convertShape(VectorOperators.B2F, F, part)).mul(s0)
+                    a0 = ((FloatVector) ((IntVector) l0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
+                            .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                            .or(((IntVector) h0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
+                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s0)
                             .fma(FloatVector.fromArray(F, x, col + L * part), a0);
-                    a1 = ((FloatVector) v0.convertShape(VectorOperators.B2F, F, part + 1)).mul(s0)
+                    a1 = ((FloatVector) ((IntVector) l0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
+                            .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                            .or(((IntVector) h0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
+                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s0)
                             .fma(FloatVector.fromArray(F, x, col + L * (part + 1)), a1);
                 }
                 for (int part = 0; part < PARTS; part += 2) {
-                    a0 = ((FloatVector) v1.convertShape(VectorOperators.B2F, F, part)).mul(s1)
+                    a0 = ((FloatVector) ((IntVector) l1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
+                            .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                            .or(((IntVector) h1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
+                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s1)
                             .fma(FloatVector.fromArray(F, x, col + 16 + L * part), a0);
-                    a1 = ((FloatVector) v1.convertShape(VectorOperators.B2F, F, part + 1)).mul(s1)
+                    a1 = ((FloatVector) ((IntVector) l1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
+                            .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                            .or(((IntVector) h1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
+                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s1)
                             .fma(FloatVector.fromArray(F, x, col + 16 + L * (part + 1)), a1);
                 }
             }
         }
-        return Vec.sum(a0.add(a1));
+        a0.add(a1).intoArray(buf, 0);
+        return Vec.sumStored(buf);
+    }
+
+    /**
+     * 16 lanes: a unit of 16 values is one vector. Quarter {@code q} of a 128-value half is two
+     * units: the low ({@code q < 2}) or high nibbles of 32 bytes of {@code ql} and bits
+     * {@code 2q, 2q + 1} of the half's 32 bytes of {@code qh}; the first unit is an even vector of
+     * the row (to a0), the second an odd one (to a1). A value {@code (q − 32)·s} is
+     * {@code fma(q, s, −32·s)}: the same single rounding of the same exact product. The body is a
+     * loop, not unrolled: C2 stops inlining Vector API calls in a method that has grown too large,
+     * and the calls it leaves out box their vectors.
+     */
+    private static float dot16(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        for (int b = 0; b < n / 256; b++) {
+            long blk = row + 210L * b;
+            float d = Vec.f16(w, blk + 208);
+            for (int g = 0; g < 8; g++) {
+                int half = g >> 2;
+                int q = g & 3;
+                long ql = blk + 64L * half + 32L * (q & 1);
+                long qh = blk + 128 + 32L * half;
+                int nibble = 4 * (q >> 1);
+                int high = 2 * q;
+                float s0 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 2 * g);
+                float s1 = d * w.get(ValueLayout.JAVA_BYTE, blk + 193 + 2 * g);
+                int col = xOff + 256 * b + 32 * g;
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, ql, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(B16, w, qh, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(FloatVector.fromArray(F, x, col), a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, ql + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(B16, w, qh + 16, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(FloatVector.fromArray(F, x, col + 16), a1);
+            }
+        }
+        a0.add(a1).intoArray(buf, 0);
+        return Vec.sumStored(buf);
     }
 }

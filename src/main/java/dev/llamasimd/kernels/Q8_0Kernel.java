@@ -70,7 +70,8 @@ final class Q8_0Kernel implements TypeKernel {
                 }
             }
         }
-        return Vec.sum(a0.add(a1));
+        a0.add(a1).intoArray(buf, 0); // not Vec.sum: see Vec.sumStored
+        return Vec.sumStored(buf);
     }
 
     @Override
@@ -103,7 +104,9 @@ final class Q8_0Kernel implements TypeKernel {
             b1 = ((FloatVector) ByteVector.fromMemorySegment(B16, w, kb + 18, LE)
                     .convertShape(VectorOperators.B2F, F, 0)).mul(db).fma(x1, b1);
         }
-        y[yA] = Vec.sum(a0.add(a1));
-        y[yB] = Vec.sum(b0.add(b1));
+        a0.add(a1).intoArray(buf, 0);
+        y[yA] = Vec.sumStored(buf);
+        b0.add(b1).intoArray(buf, 0);
+        y[yB] = Vec.sumStored(buf);
     }
 }

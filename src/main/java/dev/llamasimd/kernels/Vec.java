@@ -112,6 +112,21 @@ public final class Vec {
         return Float.float16ToFloat(w.get(Quant.SHORT_LE, at));
     }
 
+    /**
+     * {@link #sum} of the vector whose lanes were stored in {@code lanes[0..L)} (which it
+     * overwrites), in the same order, so bit for bit the same. For kernels so large that C2 may
+     * stop inlining before their last call: a vector passed to a method C2 did not inline is
+     * boxed on the heap, an array store is not.
+     */
+    static float sumStored(float[] lanes) {
+        for (int h = L / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                lanes[i] += lanes[i + h];
+            }
+        }
+        return lanes[0];
+    }
+
     /** Largest multiple of {@link #L} that is ≤ n. */
     public static int loopBound(int n) {
         return n - n % L;

@@ -164,6 +164,36 @@ class KernelPropertiesTest {
         }
     }
 
+    /**
+     * A single token's dot product is the one fixed order of {@link Vec#dot} over the widened row,
+     * bit for bit, whether the kernel fuses widening and multiplying or not, alone or in a pair.
+     */
+    @Property(tries = 300)
+    void singleTokenDotIsTheFixedOrderOverTheWidenedRow(@ForAll("types") GgmlType type,
+                                                        @ForAll @IntRange(min = 1, max = 800) int n,
+                                                        @ForAll long seed) {
+        int cols = cols(type, n);
+        Random rnd = new Random(seed);
+        float[] w = gaussian(rnd, 2 * cols, 0.5);
+        float[] x = gaussian(rnd, cols + 3, 1.0);
+        TypeKernel k = TypeKernels.of(type);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = encode(type, w, 2, cols, arena);
+            long rowBytes = type.bytesFor(cols);
+            float[] row = new float[cols];
+            float[] y = new float[2];
+            k.dot2(seg, 0, rowBytes, cols, x, 3, new float[cols], y, 0, 1);
+            for (int r = 0; r < 2; r++) {
+                k.decode(seg, r * rowBytes, cols, row, 0);
+                float expected = Vec.dot(row, 0, cols, x, 3);
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(k.dot(seg, r * rowBytes, cols, x, 3,
+                        new float[cols])), type + " row " + r + " alone, " + cols + " columns");
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(y[r]),
+                        type + " row " + r + " in a pair, " + cols + " columns");
+            }
+        }
+    }
+
     /** A single token's row result does not depend on the row it is paired with, nor on the row range. */
     @Property(tries = 100)
     void singleTokenRowDoesNotDependOnItsPartnerOrRange(@ForAll("types") GgmlType type,
