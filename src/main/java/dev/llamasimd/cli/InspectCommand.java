@@ -4,6 +4,7 @@ import dev.llamasimd.io.GgufArray;
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufMetadata;
 import dev.llamasimd.io.HfModelDir;
+import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.TensorSource;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.TypeKernels;
@@ -11,6 +12,7 @@ import dev.llamasimd.model.Config;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
+import dev.llamasimd.model.WeightCheck;
 import dev.llamasimd.tensor.FileType;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Tensor;
@@ -50,7 +52,7 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (TensorSource source = ModelLoader.open(model)) {
             describeFile(out, source);
-            describeModel(out);
+            describeModel(out, source);
             describeTokenizer(out);
             describeTensors(out, source);
         }
@@ -86,7 +88,7 @@ final class InspectCommand implements Callable<Integer> {
         return s.length() > 80 ? Quoting.quote(s.substring(0, 77)) + "..." : (v instanceof String ? Quoting.quote(s) : s);
     }
 
-    private void describeModel(PrintWriter out) {
+    private void describeModel(PrintWriter out, TensorSource source) {
         try (Llama llama = ModelLoader.load(model, Parallel.serial())) {
             Config c = llama.config();
             out.printf("arch     %s: %d layers, hidden %d, FFN %d, %d query heads / %d KV heads of %d, vocab %d%n",
@@ -97,6 +99,8 @@ final class InspectCommand implements Callable<Integer> {
                     c.ropeScaling() == null ? "" : ", scaling " + c.ropeScaling(),
                     llama.weights().tiedOutput() ? "tied to the embeddings" : "untied");
             out.printf("KV cache %s per 1k tokens of context (F32)%n", bytes(KvCache.bytesFor(c, 1024)));
+            ModelFormatException bad = WeightCheck.firstNonFinite(llama.weights(), source);
+            out.println(bad == null ? "weights  every value finite (all blocks' scales checked)" : "weights  NOT usable: " + bad.getMessage());
         } catch (RuntimeException e) {
             out.println("runs     no: " + e.getMessage());
         }

@@ -51,12 +51,14 @@ public final class GgufFile implements TensorSource {
     private final long alignment;
     private final long dataOffset;
     private final SequencedMap<String, Tensor> tensors;
+    private final MemorySegment data;
 
-    private GgufFile(Path path, Arena arena, long fileSize, int version, GgufMetadata metadata, long alignment,
+    private GgufFile(Path path, Arena arena, MemorySegment data, int version, GgufMetadata metadata, long alignment,
             long dataOffset, SequencedMap<String, Tensor> tensors) {
         this.path = path;
         this.arena = arena;
-        this.fileSize = fileSize;
+        this.data = data;
+        this.fileSize = data.byteSize();
         this.version = version;
         this.metadata = metadata;
         this.alignment = alignment;
@@ -102,7 +104,7 @@ public final class GgufFile implements TensorSource {
         for (TensorInfo t : infos) {
             tensors.put(t.name, view(in, t, dataOffset, alignment));
         }
-        return new GgufFile(file, arena, data.byteSize(), version, metadata, alignment, dataOffset, tensors);
+        return new GgufFile(file, arena, data, version, metadata, alignment, dataOffset, tensors);
     }
 
     private static void readMagic(GgufCursor in) {
@@ -221,6 +223,13 @@ public final class GgufFile implements TensorSource {
 
     private static long alignUp(long position, long alignment) {
         return (position + alignment - 1) & -alignment;
+    }
+
+    /** Where the data of this file's tensor named as {@code t} starts in the file, or -1 if it has none. */
+    @Override
+    public long fileOffset(Tensor t) {
+        Tensor own = tensors.get(t.name());
+        return own == null ? -1 : own.data().address() - data.address();
     }
 
     /** The GGUF version: 2 or 3. */

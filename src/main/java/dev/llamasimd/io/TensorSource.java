@@ -27,6 +27,11 @@ public interface TensorSource extends AutoCloseable {
         return tensors().get(name);
     }
 
+    /** Where the data of the tensor named as {@code t} starts in its file, or -1 where that is not known. */
+    default long fileOffset(Tensor t) {
+        return -1;
+    }
+
     /** Unmaps the file(s); every tensor view becomes invalid. */
     @Override
     void close();

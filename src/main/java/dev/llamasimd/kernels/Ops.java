@@ -45,6 +45,20 @@ public final class Ops {
     }
 
     /** {@code acc[off..off+n) += x[off..off+n)}. */
+    /** Whether {@code x[off..off+n)} holds no NaN and no infinity ({@code v · 0} is 0 only for finite {@code v}). */
+    public static boolean allFinite(float[] x, int off, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = FloatVector.fromArray(F, x, off + i).mul(0f).add(acc);
+        }
+        float s = Vec.sum(acc);
+        for (; i < n; i++) {
+            s += x[off + i] * 0f;
+        }
+        return s == 0f;
+    }
+
     public static void add(float[] acc, float[] x, int off, int n) {
         int upper = Vec.loopBound(n);
         int i = 0;

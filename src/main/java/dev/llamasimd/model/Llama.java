@@ -1,5 +1,8 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.io.ModelFormatException;
+import dev.llamasimd.io.TensorSource;
+
 import dev.llamasimd.kernels.Attention;
 import dev.llamasimd.kernels.Matmul;
 import dev.llamasimd.kernels.Ops;
@@ -116,6 +119,16 @@ public final class Llama implements AutoCloseable {
         input(s, s.xb, T - first, dim);
         s.matmul.one(weights.output(), s.logits, T - first);
         run(s.matmul);
+        if (!Ops.allFinite(s.logits, 0, (T - first) * c.vocabSize())) {
+            throw nonFinite(startPos + first);
+        }
+    }
+
+    /** Why a logit is NaN or infinite: the weight at fault, or the activations. */
+    private RuntimeException nonFinite(int pos) {
+        ModelFormatException bad = WeightCheck.firstNonFinite(weights, source instanceof TensorSource t ? t : null);
+        return bad != null ? bad : new IllegalStateException("the logits from position " + pos
+                + " on are not finite numbers although every weight is: the activations overflow float32");
     }
 
     private void checkForward(State s, KvCache cache, int[] tokens, int off, int T, int startPos) {
