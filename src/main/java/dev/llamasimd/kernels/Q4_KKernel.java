@@ -69,6 +69,71 @@ final class Q4_KKernel implements TypeKernel {
     }
 
     /**
+     * Two rows far apart, interleaved (two streams from memory), each with the arithmetic of
+     * {@link #dot16}, bit for bit; narrower vectors take the rows one after the other.
+     */
+    @Override
+    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
+                     float[] y, int yA, int yB) {
+        if (PARTS != 1) {
+            y[yA] = dotParts(w, a, n, x, xOff, buf);
+            y[yB] = dotParts(w, b, n, x, xOff, buf);
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        for (int k = 0; k < n / 256; k++) {
+            long ka = a + 144L * k;
+            long kb = b + 144L * k;
+            float da = Vec.f16(w, ka);
+            float dminA = Vec.f16(w, ka + 2);
+            float db = Vec.f16(w, kb);
+            float dminB = Vec.f16(w, kb + 2);
+            long loA = KScales.low8(w, ka + 4);
+            int hiA = KScales.high4(w, ka + 4);
+            long loB = KScales.low8(w, kb + 4);
+            int hiB = KScales.high4(w, kb + 4);
+            for (int p = 0; p < 4; p++) {
+                int col = xOff + 256 * k + 64 * p;
+                FloatVector x0 = FloatVector.fromArray(F, x, col);
+                FloatVector x1 = FloatVector.fromArray(F, x, col + 16);
+                FloatVector x2 = FloatVector.fromArray(F, x, col + 32);
+                FloatVector x3 = FloatVector.fromArray(F, x, col + 48);
+                float d1 = da * KScales.scaleK4(loA, hiA, 2 * p);
+                float m1 = -(dminA * KScales.minK4(loA, hiA, 2 * p));
+                float d2 = da * KScales.scaleK4(loA, hiA, 2 * p + 1);
+                float m2 = -(dminA * KScales.minK4(loA, hiA, 2 * p + 1));
+                IntVector i0 = (IntVector) ByteVector.fromMemorySegment(B16, w, ka + 16 + 32L * p, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                IntVector i1 = (IntVector) ByteVector.fromMemorySegment(B16, w, ka + 32 + 32L * p, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                a0 = ((FloatVector) i0.and(0x0f).convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(x0, a0);
+                a1 = ((FloatVector) i1.and(0x0f).convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(x1, a1);
+                a0 = ((FloatVector) i0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(x2, a0);
+                a1 = ((FloatVector) i1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(x3, a1);
+                d1 = db * KScales.scaleK4(loB, hiB, 2 * p);
+                m1 = -(dminB * KScales.minK4(loB, hiB, 2 * p));
+                d2 = db * KScales.scaleK4(loB, hiB, 2 * p + 1);
+                m2 = -(dminB * KScales.minK4(loB, hiB, 2 * p + 1));
+                i0 = (IntVector) ByteVector.fromMemorySegment(B16, w, kb + 16 + 32L * p, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                i1 = (IntVector) ByteVector.fromMemorySegment(B16, w, kb + 32 + 32L * p, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                b0 = ((FloatVector) i0.and(0x0f).convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(x0, b0);
+                b1 = ((FloatVector) i1.and(0x0f).convert(VectorOperators.I2F, 0)).fma(d1, m1).fma(x1, b1);
+                b0 = ((FloatVector) i0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(x2, b0);
+                b1 = ((FloatVector) i1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d2, m2).fma(x3, b1);
+            }
+        }
+        a0.add(a1).intoArray(buf, 0);
+        y[yA] = Vec.sumStored(buf);
+        b0.add(b1).intoArray(buf, 0);
+        y[yB] = Vec.sumStored(buf);
+    }
+
+    /**
      * 16 lanes. Kept apart from {@link #dotParts}, and a loop rather than unrolled: C2 stops
      * inlining Vector API calls in a method that has grown too large, and the calls it leaves out
      * box their vectors.

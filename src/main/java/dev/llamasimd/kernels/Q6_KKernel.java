@@ -130,6 +130,73 @@ final class Q6_KKernel implements TypeKernel {
     }
 
     /**
+     * Two rows far apart, interleaved (two streams from memory), each with the arithmetic of
+     * {@link #dot16}, bit for bit; narrower vectors take the rows one after the other.
+     */
+    @Override
+    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
+                     float[] y, int yA, int yB) {
+        if (PARTS != 1) {
+            y[yA] = dotParts(w, a, n, x, xOff, buf);
+            y[yB] = dotParts(w, b, n, x, xOff, buf);
+            return;
+        }
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        for (int k = 0; k < n / 256; k++) {
+            long ka = a + 210L * k;
+            long kb = b + 210L * k;
+            float da = Vec.f16(w, ka + 208);
+            float db = Vec.f16(w, kb + 208);
+            for (int g = 0; g < 8; g++) {
+                int half = g >> 2;
+                int q = g & 3;
+                long ql = 64L * half + 32L * (q & 1);
+                long qh = 128 + 32L * half;
+                int nibble = 4 * (q >> 1);
+                int high = 2 * q;
+                int col = xOff + 256 * k + 32 * g;
+                FloatVector x0 = FloatVector.fromArray(F, x, col);
+                FloatVector x1 = FloatVector.fromArray(F, x, col + 16);
+                float s0 = da * w.get(ValueLayout.JAVA_BYTE, ka + 192 + 2 * g);
+                float s1 = da * w.get(ValueLayout.JAVA_BYTE, ka + 193 + 2 * g);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, ka + ql, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(B16, w, ka + qh, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, ka + ql + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(B16, w, ka + qh + 16, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, a1);
+                s0 = db * w.get(ValueLayout.JAVA_BYTE, kb + 192 + 2 * g);
+                s1 = db * w.get(ValueLayout.JAVA_BYTE, kb + 193 + 2 * g);
+                b0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, kb + ql, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(B16, w, kb + qh, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, b0);
+                b1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, kb + ql + 16, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(B16, w, kb + qh + 16, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, b1);
+            }
+        }
+        a0.add(a1).intoArray(buf, 0);
+        y[yA] = Vec.sumStored(buf);
+        b0.add(b1).intoArray(buf, 0);
+        y[yB] = Vec.sumStored(buf);
+    }
+
+    /**
      * 16 lanes: a unit of 16 values is one vector. Quarter {@code q} of a 128-value half is two
      * units: the low ({@code q < 2}) or high nibbles of 32 bytes of {@code ql} and bits
      * {@code 2q, 2q + 1} of the half's 32 bytes of {@code qh}; the first unit is an even vector of
