@@ -222,6 +222,13 @@ public final class ModelLoader {
      */
     private static Weights weights(TensorSource src, Config c, float[] invFreq, String embeddingName,
                                    String outputNormName, String outputName, IntFunction<String[]> layerNames) {
+        for (String name : src.tensors().keySet()) {
+            if (name.endsWith(".bias")) {
+                throw new ModelFormatException(src.path(), "tensor '" + name + "' is a bias, which llama-simd's "
+                        + c.architecture() + " forward pass does not add: refused rather than ignored, which would give"
+                        + " wrong logits");
+            }
+        }
         Matrix embedding = matrix(src, embeddingName, c.dim(), c.vocabSize());
         Weights.Layer[] layers = new Weights.Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {

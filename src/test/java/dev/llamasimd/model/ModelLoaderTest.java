@@ -77,6 +77,30 @@ class ModelLoaderTest {
     }
 
     @Test
+    void biasesAreRefusedNotIgnored() throws IOException {
+        Path clean = dir.resolve("clean.gguf");
+        SyntheticModel.write(SyntheticModel.Shape.custom(64, 1, 4, 2, 96, 300, 64, false, 1e4f), GgmlType.F32, 1, clean,
+                false, SyntheticModel.Progress.NONE);
+        Path bad = dir.resolve("bias.gguf");
+        try (GgufFile src = GgufFile.open(clean); GgufWriter w = GgufWriter.create(bad)) {
+            w.putAll(src.metadata());
+            for (Tensor t : src.tensors().values()) {
+                w.addTensor(t.name(), t.type(), t.ne());
+            }
+            w.addTensor("blk.0.attn_q.bias", GgmlType.F32, 64);
+            for (Tensor t : src.tensors().values()) {
+                w.writeTensorData(t.name(), t.data());
+            }
+            w.writeTensorData("blk.0.attn_q.bias", new float[64]);
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(bad, Parallel.serial()));
+        assertMessage(e, bad, "'blk.0.attn_q.bias'", "is a bias", "refused rather than ignored");
+        Path hf = Shared.require("oracles/hf/llama-bias");
+        assertMessage(assertThrows(ModelFormatException.class, () -> ModelLoader.load(hf, Parallel.serial())), hf,
+                "attention_bias");
+    }
+
+    @Test
     void unsupportedArchitecture() throws IOException {
         Path bad = rewrite(Map.of("general.architecture", "rwkv6"), Map.of(), Set.of());
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(bad, Parallel.serial()));
