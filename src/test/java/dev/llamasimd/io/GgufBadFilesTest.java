@@ -148,6 +148,8 @@ class GgufBadFilesTest {
         b.u32(9).zeros(100);
         assertEquals(dimsAt, assertBad(b.toArray(), "tensor #0 'w'", "n_dims 9 exceeds the maximum of 4").offset());
         assertBad(withTensors(64, new TensorLine("q", GgmlType.Q8_0, 0, 33)), "ne[0] = 33", "block size 32");
+        assertBad(withTensors(1024, new TensorLine("k", GgmlType.Q4_K, 0, 192, 2)), "'k'", "ne[0] = 192",
+                "Q4_K block size 256");
         assertBad(withTensors(64, new TensorLine("n", GgmlType.F32, 0, 2, -1)), "ne[1] = 18446744073709551615");
         assertBad(withTensors(64, new TensorLine("o", GgmlType.F32, 0, 1L << 32, 1L << 32)), "'o'", "more than 2^63 elements");
         assertBad(withTensors(64, new TensorLine("p", GgmlType.F32, 0, 1L << 62)), "'p'", "more than 2^63 bytes");
