@@ -1,6 +1,5 @@
 package dev.llamasimd.kernels;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.F16Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Quant;
@@ -14,17 +13,9 @@ import java.lang.foreign.MemorySegment;
  * scratch buffer and multiplies it as an array: one row after the other (interleaving two gained
  * nothing end to end).
  */
-final class F16Kernel implements TypeKernel {
-    private static final Codec CODEC = new F16Codec();
-
-    @Override
-    public GgmlType type() {
-        return GgmlType.F16;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
+final class F16Kernel extends WidenedKernel {
+    F16Kernel() {
+        super(GgmlType.F16, new F16Codec());
     }
 
     @Override
@@ -32,11 +23,5 @@ final class F16Kernel implements TypeKernel {
         for (int i = 0; i < n; i++) {
             out[o + i] = Float.float16ToFloat(w.get(Quant.SHORT_LE, offset + 2L * i));
         }
-    }
-
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
     }
 }

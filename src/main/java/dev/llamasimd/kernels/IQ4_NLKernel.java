@@ -6,7 +6,6 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.IQ4_NLCodec;
 import java.lang.foreign.MemorySegment;
@@ -19,28 +18,14 @@ import jdk.incubator.vector.VectorOperators;
  * {@link IQ4_NLCodec}): each nibble indexes the 16 non-linear levels, times {@code d}; values
  * 0..15 are the low nibbles, 16..31 the high ones. The levels are looked up with a byte shuffle.
  */
-final class IQ4_NLKernel implements TypeKernel {
-    private static final Codec CODEC = new IQ4_NLCodec();
+final class IQ4_NLKernel extends WidenedKernel {
 
     /** The 16 levels of IQ4_NL and IQ4_XS ({@code kvalues_iq4nl}). */
     static final byte[] LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
     private static final ByteVector TABLE = ByteVector.fromArray(B16, LEVELS, 0);
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.IQ4_NL;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    IQ4_NLKernel() {
+        super(GgmlType.IQ4_NL, new IQ4_NLCodec());
     }
 
     @Override

@@ -6,7 +6,6 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.IQ4_XSCodec;
 import java.lang.foreign.MemorySegment;
@@ -19,26 +18,12 @@ import jdk.incubator.vector.VectorOperators;
  * {@code scales_h} and {@code scales_l}, 128 bytes of nibbles; see {@link IQ4_XSCodec}): like
  * IQ4_NL per 32-value sub-block, with {@code d·(ls − 32)} as the sub-block scale.
  */
-final class IQ4_XSKernel implements TypeKernel {
-    private static final Codec CODEC = new IQ4_XSCodec();
+final class IQ4_XSKernel extends WidenedKernel {
 
     private static final ByteVector TABLE = ByteVector.fromArray(B16, IQ4_NLKernel.LEVELS, 0);
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.IQ4_XS;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    IQ4_XSKernel() {
+        super(GgmlType.IQ4_XS, new IQ4_XSCodec());
     }
 
     @Override

@@ -6,7 +6,6 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q2_KCodec;
 import java.lang.foreign.MemorySegment;
@@ -21,24 +20,10 @@ import jdk.incubator.vector.VectorOperators;
  * {@code 2·(g/2)} of 16 bytes of its 32. Sixteen values at a time are widened in
  * {@link Vec#PARTS} float vectors.
  */
-final class Q2_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q2_KCodec();
+final class Q2_KKernel extends WidenedKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q2_K;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    Q2_KKernel() {
+        super(GgmlType.Q2_K, new Q2_KCodec());
     }
 
     @Override

@@ -1,13 +1,11 @@
 package dev.llamasimd.kernels;
 
 import static dev.llamasimd.kernels.Vec.B16;
-import static dev.llamasimd.kernels.Vec.F;
 import static dev.llamasimd.kernels.Vec.I;
 import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q4_1Codec;
 import java.lang.foreign.MemorySegment;
@@ -21,24 +19,10 @@ import jdk.incubator.vector.VectorOperators;
  * see {@link Q4_1Codec}): values 0..15 are the low nibbles, 16..31 the high ones, each
  * {@code fma(q, d, m)}.
  */
-final class Q4_1Kernel implements TypeKernel {
-    private static final Codec CODEC = new Q4_1Codec();
+final class Q4_1Kernel extends WidenedKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q4_1;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    Q4_1Kernel() {
+        super(GgmlType.Q4_1, new Q4_1Codec());
     }
 
     @Override

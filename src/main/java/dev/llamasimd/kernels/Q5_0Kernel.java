@@ -6,7 +6,6 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q5_0Codec;
 import java.lang.foreign.MemorySegment;
@@ -21,24 +20,10 @@ import jdk.incubator.vector.VectorOperators;
  * {@link Vec#HIGH_BITS_LOW}/{@link Vec#HIGH_BITS_HIGH} (each byte of {@code qh} to eight lanes)
  * and a shift per lane.
  */
-final class Q5_0Kernel implements TypeKernel {
-    private static final Codec CODEC = new Q5_0Codec();
+final class Q5_0Kernel extends WidenedKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q5_0;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    Q5_0Kernel() {
+        super(GgmlType.Q5_0, new Q5_0Codec());
     }
 
     @Override

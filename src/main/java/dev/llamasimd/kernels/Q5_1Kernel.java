@@ -6,7 +6,6 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q5_1Codec;
 import java.lang.foreign.MemorySegment;
@@ -20,24 +19,10 @@ import jdk.incubator.vector.VectorOperators;
  * {@code j} of {@code qh} as its fifth bit, {@code fma(q, d, m)}. The high bits reach their lanes
  * as in {@link Q5_0Kernel}.
  */
-final class Q5_1Kernel implements TypeKernel {
-    private static final Codec CODEC = new Q5_1Codec();
+final class Q5_1Kernel extends WidenedKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q5_1;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    Q5_1Kernel() {
+        super(GgmlType.Q5_1, new Q5_1Codec());
     }
 
     @Override

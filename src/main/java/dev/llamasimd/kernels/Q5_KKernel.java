@@ -6,7 +6,6 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q5_KCodec;
 import java.lang.foreign.MemorySegment;
@@ -20,24 +19,10 @@ import jdk.incubator.vector.VectorOperators;
  * sub-block {@code j}); a value is {@code fma(q, d·sc, −dmin·m)}. Sixteen values at a time are
  * built in byte lanes and widened in {@link Vec#PARTS} float vectors.
  */
-final class Q5_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q5_KCodec();
+final class Q5_KKernel extends WidenedKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q5_K;
-    }
-
-    @Override
-    public Codec codec() {
-        return CODEC;
-    }
-
-    /** Widens the row into {@code buf}, then multiplies it as an array ({@link Vec#dot}). */
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        decode(w, row, n, buf, 0);
-        return Vec.dot(buf, 0, n, x, xOff);
+    Q5_KKernel() {
+        super(GgmlType.Q5_K, new Q5_KCodec());
     }
 
     @Override
