@@ -70,58 +70,39 @@ final class Q6_KKernel implements TypeKernel {
         return PARTS == 1 ? dot16(w, row, n, x, xOff, buf) : dotParts(w, row, n, x, xOff, buf);
     }
 
-    /** Vectors of fewer than 16 lanes. */
+    /**
+     * Vectors of fewer than 16 lanes: each 16-value unit in PARTS vectors, alternating a0, a1 in
+     * column order (no branch picks the accumulator: a vector merged from two branches may be
+     * boxed by C2). One unit per iteration keeps the body small, as in {@link #dot16}.
+     */
     private static float dotParts(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        // Groups g and g + 1 (g even) are 32 columns, two 16-byte units built in int lanes (x86
-        // has no byte shifts), each in PARTS vectors alternating a0, a1 in column order: no
-        // branch picks the accumulator (a vector merged from two branches may be boxed by C2).
         FloatVector a0 = FloatVector.zero(F);
         FloatVector a1 = a0;
         for (int b = 0; b < n / 256; b++) {
             long blk = row + 210L * b;
             float d = Vec.f16(w, blk + 208);
-            for (int g = 0; g < 16; g += 2) {
-                int half = g >> 3;
-                int quarter = (g & 7) >> 1;
-                long ql = blk + 64L * half + 32L * (quarter & 1);
-                long qh = blk + 128 + 32L * half;
-                int nibble = 4 * (quarter >> 1);
-                int high = 2 * quarter;
-                ByteVector l0 = ByteVector.fromMemorySegment(B16, w, ql, LE);
-                ByteVector l1 = ByteVector.fromMemorySegment(B16, w, ql + 16, LE);
-                ByteVector h0 = ByteVector.fromMemorySegment(B16, w, qh, LE);
-                ByteVector h1 = ByteVector.fromMemorySegment(B16, w, qh + 16, LE);
-                float s0 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + g);
-                float s1 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + g + 1);
-                int col = xOff + 256 * b + 16 * g;
-                // narrower vectors: each unit in PARTS vectors, alternating a0, a1, in column order
+            for (int u = 0; u < 16; u++) {
+                int half = u >> 3;
+                int q = (u & 7) >> 1;
+                int l0 = 16 * (u & 1);
+                ByteVector lo = ByteVector.fromMemorySegment(B16, w, blk + 64L * half + 32L * (q & 1) + l0, LE);
+                ByteVector hi = ByteVector.fromMemorySegment(B16, w, blk + 128 + 32L * half + l0, LE);
+                int nibble = 4 * (q >> 1);
+                int high = 2 * q;
+                float s = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + u);
+                int col = xOff + 256 * b + 16 * u;
                 for (int part = 0; part < PARTS; part += 2) {
-                    a0 = ((FloatVector) ((IntVector) l0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
+                    a0 = ((FloatVector) ((IntVector) lo.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
                             .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) h0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
+                            .or(((IntVector) hi.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
                                     .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s0)
-                            .fma(FloatVector.fromArray(F, x, col + L * part), a0);
-                    a1 = ((FloatVector) ((IntVector) l0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
+                            .convert(VectorOperators.I2F, 0)).fma(s, -32 * s).fma(FloatVector.fromArray(F, x, col + L * part), a0);
+                    a1 = ((FloatVector) ((IntVector) lo.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
                             .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) h0.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
+                            .or(((IntVector) hi.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
                                     .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s0)
+                            .convert(VectorOperators.I2F, 0)).fma(s, -32 * s)
                             .fma(FloatVector.fromArray(F, x, col + L * (part + 1)), a1);
-                }
-                for (int part = 0; part < PARTS; part += 2) {
-                    a0 = ((FloatVector) ((IntVector) l1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
-                            .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) h1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s1)
-                            .fma(FloatVector.fromArray(F, x, col + 16 + L * part), a0);
-                    a1 = ((FloatVector) ((IntVector) l1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
-                            .lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) h1.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part + 1))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .sub(32).convert(VectorOperators.I2F, 0)).mul(s1)
-                            .fma(FloatVector.fromArray(F, x, col + 16 + L * (part + 1)), a1);
                 }
             }
         }
