@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
         name = "convert",
         mixinStandardHelpOptions = true,
         description = {
-            "Converts a Hugging Face Llama directory (LlamaForCausalLM: config.json,",
+            "Converts a Hugging Face Llama directory into a GGUF file.",
+            "The directory (LlamaForCausalLM: config.json,",
             "model.safetensors or shards with model.safetensors.index.json in F32, F16",
             "or BF16, tokenizer.json or tokenizer.model, tokenizer_config.json) into a",
             "GGUF file as llama.cpp's convert_hf_to_gguf.py writes it: the same tensor",

@@ -142,8 +142,8 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("  %-44s %-6s %-22s %,14d%n", t.name(), t.type(), t.shapeString(), t.data().byteSize());
         }
         out.printf("total    %s in tensors%n", bytes(total));
-        byType.forEach((type, cb) -> out.printf("  %-6s %4d tensors %12s  %s%n", type, cb[0], bytes(cb[1]),
-                TypeKernels.find(type) != null ? "" : "(no kernel: llama-simd cannot compute with it)"));
+        byType.forEach((type, cb) -> out.printf("  %-6s %4d tensors %12s%s%n", type, cb[0], bytes(cb[1]),
+                TypeKernels.find(type) != null ? "" : "  (no kernel: llama-simd cannot compute with it)"));
     }
 
     /** {@code general.file_type} as llama.cpp names it. */

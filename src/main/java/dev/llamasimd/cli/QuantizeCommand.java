@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
         name = "quantize",
         mixinStandardHelpOptions = true,
         description = {
-            "Quantizes a GGUF model into a new GGUF file, as llama.cpp's llama-quantize",
-            "does without an importance matrix (the same tensor types and bytes).",
+            "Re-encodes a GGUF model in another type, as llama-quantize does.",
+            "The same tensor types and bytes as llama.cpp's llama-quantize without an",
+            "importance matrix.",
             "",
             "Types: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, IQ4_XS, Q6_K",
             "and the K-quant mixes Q4_K_M (alias Q4_K), Q4_K_S, Q5_K_M (Q5_K), Q5_K_S,",
