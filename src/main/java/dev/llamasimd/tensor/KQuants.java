@@ -373,6 +373,62 @@ final class KQuants {
                 : ((q[off + j + 4] & 0xff) >> 4) | (((q[off + j] & 0xff) >> 6) << 4);
     }
 
+    /** Scratch for {@link #quantizeScalesMinsK4}: one per quantize call, reused for every super-block. */
+    static final class K4Scratch {
+        final byte[] laux = new byte[32];
+        final float[] weights = new float[32];
+        final float[] mins = new float[8];
+        final float[] scales = new float[8];
+    }
+
+    /**
+     * The part {@code quantize_row_q4_K_ref} and {@code quantize_row_q5_K_ref} share, for the
+     * super-block at {@code src[x..x+256)}: each 32-value sub-block's scale and min by
+     * {@code make_qkx2_quants} (weights {@code sqrt(mean x²) + |x|}), both packed to 6 bits with
+     * the F16 {@code d} at byte 0 and {@code dmin} at byte 2 of {@code blk} (which must be zero),
+     * then the quants recomputed against the stored scales, {@code L[0..256)} in {@code [0, nmax]}.
+     */
+    static void quantizeScalesMinsK4(float[] src, int x, byte[] blk, byte[] L, int nmax, float rmin, int nstep,
+                                     K4Scratch t) {
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int j = 0; j < 8; ++j) {
+            int xj = x + 32 * j;
+            float sumX2 = 0;
+            for (int l = 0; l < 32; ++l) {
+                sumX2 += src[xj + l] * src[xj + l];
+            }
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; ++l) {
+                t.weights[l] = avX + Math.abs(src[xj + l]);
+            }
+            t.scales[j] = makeQkx2Quants(32, nmax, src, xj, t.weights, L, 32 * j, t.mins, j, t.laux, rmin, 0.1f, nstep,
+                    false);
+            if (t.scales[j] > maxScale) {
+                maxScale = t.scales[j];
+            }
+            if (t.mins[j] > maxMin) {
+                maxMin = t.mins[j];
+            }
+        }
+        packScalesMinsK4(blk, 4, t.scales, t.mins, maxScale, maxMin);
+        putF16(blk, 0, maxScale / 63.f);
+        putF16(blk, 2, maxMin / 63.f);
+        float dAll = f16(blk, 0);
+        float dminAll = f16(blk, 2);
+        for (int j = 0; j < 8; ++j) {
+            float d = dAll * scaleK4(j, blk, 4);
+            if (d == 0) {
+                continue;
+            }
+            float dm = dminAll * minK4(j, blk, 4);
+            for (int ii = 0; ii < 32; ++ii) {
+                int l = nearestInt((src[x + 32 * j + ii] + dm) / d);
+                L[32 * j + ii] = (byte) Math.max(0, Math.min(nmax, l));
+            }
+        }
+    }
+
     /**
      * Quantizes 8 sub-block scales and mins to 6 bits against their maxima and packs them into the
      * 12 bytes at {@code s[off..off+12)} in {@code get_scale_min_k4} order, as

@@ -73,54 +73,11 @@ public final class Q4_KCodec implements Codec {
         KQuants.check(type(), n, src, srcOff, dst, offset);
         byte[] blk = new byte[BYTES];
         byte[] L = new byte[QK_K];
-        byte[] laux = new byte[32];
-        float[] weights = new float[32];
-        float[] mins = new float[QK_K / 32];
-        float[] scales = new float[QK_K / 32];
+        KQuants.K4Scratch scratch = new KQuants.K4Scratch();
         for (int b = 0; b < n / QK_K; b++) {
             int x = srcOff + QK_K * b;
             Arrays.fill(blk, (byte) 0);
-            float maxScale = 0;
-            float maxMin = 0;
-            for (int j = 0; j < QK_K / 32; ++j) {
-                int xj = x + 32 * j;
-                float sumX2 = 0;
-                for (int l = 0; l < 32; ++l) {
-                    sumX2 += src[xj + l] * src[xj + l];
-                }
-                float avX = (float) Math.sqrt(sumX2 / 32);
-                for (int l = 0; l < 32; ++l) {
-                    weights[l] = avX + Math.abs(src[xj + l]);
-                }
-                scales[j] = KQuants.makeQkx2Quants(32, 15, src, xj, weights, L, 32 * j, mins, j, laux,
-                        -1.f, 0.1f, 20, false);
-                float scale = scales[j];
-                if (scale > maxScale) {
-                    maxScale = scale;
-                }
-                float min = mins[j];
-                if (min > maxMin) {
-                    maxMin = min;
-                }
-            }
-            KQuants.packScalesMinsK4(blk, SCALES, scales, mins, maxScale, maxMin);
-            KQuants.putF16(blk, D, maxScale / 63.f);
-            KQuants.putF16(blk, DMIN, maxMin / 63.f);
-
-            float dAll = KQuants.f16(blk, D);
-            float dminAll = KQuants.f16(blk, DMIN);
-            for (int j = 0; j < QK_K / 32; ++j) {
-                float d = dAll * KQuants.scaleK4(j, blk, SCALES);
-                if (d == 0) {
-                    continue;
-                }
-                float dm = dminAll * KQuants.minK4(j, blk, SCALES);
-                for (int ii = 0; ii < 32; ++ii) {
-                    int l = KQuants.nearestInt((src[x + 32 * j + ii] + dm) / d);
-                    l = Math.max(0, Math.min(15, l));
-                    L[32 * j + ii] = (byte) l;
-                }
-            }
+            KQuants.quantizeScalesMinsK4(src, x, blk, L, 15, -1.f, 20, scratch);
 
             for (int j = 0; j < QK_K; j += 64) {
                 for (int l = 0; l < 32; ++l) {
