@@ -6,8 +6,6 @@ import dev.llamasimd.io.Json;
 import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.SafetensorsFile;
 import dev.llamasimd.kernels.Parallel;
-import dev.llamasimd.tensor.Codec;
-import dev.llamasimd.tensor.Codecs;
 import dev.llamasimd.tensor.FileType;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Tensor;
@@ -26,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -61,7 +60,6 @@ public final class Converter {
     /** The architecture this converter reads ({@code config.json}'s {@code architectures[0]}). */
     public static final String ARCHITECTURE = "LlamaForCausalLM";
 
-    private static final int ROWS_PER_THREAD = 64;
     private static final Pattern LAYER = Pattern.compile("^blk\\.(\\d+)\\.");
     private static final Pattern HF_LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
     /** Hugging Face's per-layer names and their GGUF names. */
@@ -168,7 +166,7 @@ public final class Converter {
                 typed.add(new Planned(p.name(), p.source(), p.file(), p.permuteHeads(), p.values(), p.ne(), c.type()));
             }
             if (quantizePipeline) {
-                typed.sort(Comparator.comparingInt((Planned p) -> layer(p.name())).thenComparing(Planned::name));
+                typed.sort(Comparator.comparingInt((Planned p) -> QuantMix.layer(p.name())).thenComparing(Planned::name));
             }
             long totalParams = typed.stream().mapToLong(Planned::elements).sum();
             KeyValues kv = metadata(in, hf, h, fileType, totalParams, warn);
@@ -457,33 +455,12 @@ public final class Converter {
 
     /**
      * Widens each row of the source (the row the RoPE permutation puts there, for queries and
-     * keys), checks it, and encodes it as the planned type, rows split between the threads.
+     * keys), checks it, and encodes it as the planned type ({@link Quantizer#encodeRows}).
      */
     private static void encode(GgufWriter w, Planned p, Parallel parallel) throws IOException {
-        Tensor t = p.source();
-        Codec from = Codecs.of(t.type());
-        Codec into = Codecs.of(p.type());
-        int cols = t.cols();
-        long inRow = t.rowBytes();
-        long outRow = p.type().bytesFor(cols);
-        int headRows = p.permuteHeads() == 0 ? 0 : t.rows() / p.permuteHeads();
-        float[][] rows = new float[parallel.threads()][cols];
-        w.writeTensorChunks(p.name(), ROWS_PER_THREAD * parallel.threads(), (first, n, bytes) ->
-                parallel.forRange((int) n, (worker, start, end) -> {
-                    float[] row = rows[worker];
-                    for (int r = start; r < end; r++) {
-                        long at = first + r;
-                        long src = headRows == 0 ? at : halfSplitRow(at, headRows);
-                        from.dequantize(t.data(), src * inRow, row, 0, cols);
-                        for (int j = 0; j < cols; j++) {
-                            if (!Float.isFinite(row[j])) {
-                                throw new ModelFormatException(p.file(), "tensor '" + t.name() + "' (" + t.type()
-                                        + ") has " + row[j] + " at row " + src + ", column " + j + ": not a usable weight");
-                            }
-                        }
-                        into.quantize(row, 0, cols, bytes, r * outRow);
-                    }
-                }));
+        int headRows = p.permuteHeads() == 0 ? 0 : p.source().rows() / p.permuteHeads();
+        Quantizer.encodeRows(p.file(), w, p.name(), p.source(), p.type(),
+                headRows == 0 ? LongUnaryOperator.identity() : row -> halfSplitRow(row, headRows), parallel);
     }
 
     /**
@@ -494,11 +471,5 @@ public final class Converter {
         long head = row / headRows;
         int k = (int) (row % headRows);
         return head * headRows + (long) (k % 2) * (headRows / 2) + k / 2;
-    }
-
-    /** llama-quantize's order: tensors outside the blocks first, then block by block. */
-    private static int layer(String name) {
-        Matcher m = LAYER.matcher(name);
-        return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 }

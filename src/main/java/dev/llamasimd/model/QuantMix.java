@@ -171,7 +171,8 @@ public record QuantMix(FileType fileType, boolean pure, int layers, int gqa, boo
                 + ", falling back to " + to);
     }
 
-    private static int layer(String name) {
+    /** The block a tensor belongs to ({@code blk.N.}), or -1 outside the blocks: llama-quantize's order. */
+    static int layer(String name) {
         Matcher m = LAYER.matcher(name);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }

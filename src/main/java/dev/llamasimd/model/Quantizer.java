@@ -21,8 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Quantizes a GGUF model file into another, as llama.cpp's {@code llama-quantize} does without
@@ -37,7 +36,6 @@ import java.util.regex.Pattern;
 public final class Quantizer {
     /** Rows encoded per chunk and thread: enough to keep every thread busy, small enough to stream. */
     private static final int ROWS_PER_THREAD = 64;
-    private static final Pattern LAYER = Pattern.compile("^blk\\.(\\d+)\\.");
     /** Keys llama-quantize rewrites or drops. */
     private static final Set<String> REWRITTEN = Set.of("general.file_type", "general.quantization_version",
             GgufFile.ALIGNMENT_KEY, "split.no", "split.count", "split.tensors.count");
@@ -90,7 +88,7 @@ public final class Quantizer {
             QuantMix mix = QuantMix.of(options.fileType(), options.pure(), layers, heads, kvHeads);
             boolean tied = !src.tensors().containsKey("output.weight");
             List<Tensor> tensors = new ArrayList<>(src.tensors().values());
-            tensors.sort(Comparator.comparingInt((Tensor t) -> layer(t.name())).thenComparing(Tensor::name));
+            tensors.sort(Comparator.comparingInt((Tensor t) -> QuantMix.layer(t.name())).thenComparing(Tensor::name));
             List<GgmlType> types = new ArrayList<>();
             List<String> fallbacks = new ArrayList<>();
             for (Tensor t : tensors) {
@@ -143,32 +141,37 @@ public final class Quantizer {
 
     /** Widens each row of {@code t} and encodes it as {@code to}, rows split between the threads. */
     private static void encode(Path in, GgufWriter w, Tensor t, GgmlType to, Parallel parallel) throws IOException {
+        encodeRows(in, w, t.name(), t, to, LongUnaryOperator.identity(), parallel);
+    }
+
+    /**
+     * Writes {@code t}'s rows, encoded as {@code to}, as the next tensor {@code name} of {@code w}:
+     * output row {@code r} is source row {@code sourceRow(r)}, widened, checked to be finite (a NaN
+     * or infinity names {@code file}, the tensor, the row and the column) and encoded, a chunk of
+     * rows per thread at a time.
+     */
+    static void encodeRows(Path file, GgufWriter w, String name, Tensor t, GgmlType to, LongUnaryOperator sourceRow,
+                           Parallel parallel) throws IOException {
         Codec from = Codecs.of(t.type());
         Codec into = Codecs.of(to);
         int cols = t.cols();
         long inRow = t.rowBytes();
         long outRow = to.bytesFor(cols);
         float[][] rows = new float[parallel.threads()][cols];
-        w.writeTensorChunks(t.name(), ROWS_PER_THREAD * parallel.threads(), (first, n, bytes) ->
+        w.writeTensorChunks(name, ROWS_PER_THREAD * parallel.threads(), (first, n, bytes) ->
                 parallel.forRange((int) n, (worker, start, end) -> {
                     float[] row = rows[worker];
                     for (int r = start; r < end; r++) {
-                        long at = first + r;
-                        from.dequantize(t.data(), at * inRow, row, 0, cols);
+                        long src = sourceRow.applyAsLong(first + r);
+                        from.dequantize(t.data(), src * inRow, row, 0, cols);
                         for (int j = 0; j < cols; j++) {
                             if (!Float.isFinite(row[j])) {
-                                throw new ModelFormatException(in, "tensor '" + t.name() + "' (" + t.type() + ") has "
-                                        + row[j] + " at row " + at + ", column " + j + ": not a usable weight");
+                                throw new ModelFormatException(file, "tensor '" + t.name() + "' (" + t.type() + ") has "
+                                        + row[j] + " at row " + src + ", column " + j + ": not a usable weight");
                             }
                         }
                         into.quantize(row, 0, cols, bytes, r * outRow);
                     }
                 }));
-    }
-
-    /** llama.cpp's order: tensors outside the blocks first, then block by block. */
-    private static int layer(String name) {
-        Matcher m = LAYER.matcher(name);
-        return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 }
