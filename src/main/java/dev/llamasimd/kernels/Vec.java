@@ -31,6 +31,12 @@ public final class Vec {
     static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
     /** Float vectors per 16 bytes of quants. */
     static final int PARTS = 16 / L;
+    /**
+     * {@link #L} bytes, which widen to one vector of int lanes as part 0 ({@code null} below 8
+     * lanes: there is no 32-bit byte vector). The fused K-quant kernels load their quants with it
+     * at the byte a vector needs, so that no conversion takes a part number.
+     */
+    static final VectorSpecies<Byte> BL = L >= 8 ? ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(8 * L)) : null;
     /** Byte lane j takes byte j/8 (Q5_0/Q5_1: the byte of 32 high bits that holds value j's, for values 0..15). */
     static final VectorShuffle<Byte> HIGH_BITS_LOW =
             VectorShuffle.fromArray(B16, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1}, 0);
@@ -118,6 +124,23 @@ public final class Vec {
      * stop inlining before their last call: a vector passed to a method C2 did not inline is
      * boxed on the heap, an array store is not.
      */
+    /**
+     * {@link #sum} of {@code a0 + a1} whose lanes were stored in {@code acc[at..at+L)} and
+     * {@code acc[at+L..at+2L)} (overwritten): the two accumulators of a kernel that keeps them
+     * in an array between calls, bit for bit what {@code sum(a0.add(a1))} gives.
+     */
+    static float sumStored2(float[] acc, int at) {
+        for (int i = 0; i < L; i++) {
+            acc[at + i] += acc[at + L + i];
+        }
+        for (int h = L / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                acc[at + i] += acc[at + i + h];
+            }
+        }
+        return acc[at];
+    }
+
     static float sumStored(float[] lanes) {
         for (int h = L / 2; h >= 1; h /= 2) {
             for (int i = 0; i < h; i++) {
