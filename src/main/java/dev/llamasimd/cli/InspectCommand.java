@@ -92,7 +92,7 @@ final class InspectCommand implements Callable<Integer> {
         try (Llama llama = ModelLoader.load(model, Parallel.serial())) {
             Config c = llama.config();
             out.printf("arch     %s: %d layers, hidden %d, FFN %d, %d query heads / %d KV heads of %d, vocab %d%n",
-                    c.architecture(), c.layers(), c.dim(), c.ffnDim(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize());
+                    c.family(), c.layers(), c.dim(), c.ffnDim(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize());
             out.printf("         context %d, RMS eps %s, RoPE theta %s over %d dims (%s)%s, output %s%n",
                     c.contextLength(), c.rmsEps(), c.ropeTheta(), c.ropeDims(),
                     c.ropeLayout().name().toLowerCase(Locale.ROOT).replace('_', '-'),

@@ -6,7 +6,7 @@ import dev.llamasimd.kernels.Rope;
  * The hyper-parameters of a Llama-family decoder, read from GGUF metadata or a Hugging Face
  * {@code config.json} (see {@link ModelLoader}).
  *
- * @param architecture GGUF {@code general.architecture} / HF {@code model_type}
+ * @param family       the decoder family (GGUF {@code general.architecture}, HF {@code model_type})
  * @param dim          hidden size
  * @param ffnDim       SwiGLU inner size
  * @param headDim      per-head size of queries, keys and values
@@ -15,7 +15,7 @@ import dev.llamasimd.kernels.Rope;
  * @param contextLength the longest context the model was trained for
  */
 public record Config(
-        String architecture,
+        Architecture family,
         int dim,
         int ffnDim,
         int layers,
@@ -31,6 +31,7 @@ public record Config(
         RopeScaling ropeScaling) {
 
     public Config {
+        java.util.Objects.requireNonNull(family, "family");
         positive("dim", dim);
         positive("ffnDim", ffnDim);
         positive("layers", layers);

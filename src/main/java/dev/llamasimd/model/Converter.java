@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -62,21 +63,20 @@ public final class Converter {
 
     private static final Pattern LAYER = Pattern.compile("^blk\\.(\\d+)\\.");
     private static final Pattern HF_LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
-    /** Hugging Face's per-layer names and their GGUF names. */
-    private static final Map<String, String> LAYER_NAMES = Map.of(
-            "input_layernorm.weight", "attn_norm.weight",
-            "self_attn.q_proj.weight", "attn_q.weight",
-            "self_attn.k_proj.weight", "attn_k.weight",
-            "self_attn.v_proj.weight", "attn_v.weight",
-            "self_attn.o_proj.weight", "attn_output.weight",
-            "post_attention_layernorm.weight", "ffn_norm.weight",
-            "mlp.gate_proj.weight", "ffn_gate.weight",
-            "mlp.up_proj.weight", "ffn_up.weight",
-            "mlp.down_proj.weight", "ffn_down.weight");
-    private static final Map<String, String> GLOBAL_NAMES = Map.of(
-            "model.embed_tokens.weight", "token_embd.weight",
-            "lm_head.weight", "output.weight",
-            "model.norm.weight", "output_norm.weight");
+    /** Hugging Face's per-layer names and their GGUF names ({@link TensorRole}). */
+    private static final Map<String, String> LAYER_NAMES = names(true);
+    private static final Map<String, String> GLOBAL_NAMES = names(false);
+
+    private static Map<String, String> names(boolean perLayer) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (TensorRole role : TensorRole.values()) {
+            if (role.perLayer() == perLayer) {
+                names.put((perLayer ? role.hfInLayer() : role.hf(0)) + ".weight",
+                        (perLayer ? role.ggufInLayer() : role.gguf(0)) + ".weight");
+            }
+        }
+        return Map.copyOf(names);
+    }
 
     /**
      * @param fileType the target, or {@code null} for the script's {@code auto}

@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -27,8 +26,6 @@ import java.util.function.Supplier;
  * what was expected.
  */
 public final class ModelLoader {
-    private static final String SUPPORTED_ARCHITECTURES = "llama";
-
     private ModelLoader() {}
 
     /** Loads the model at {@code path} (a {@code .gguf} file or an HF directory) to run on {@code parallel}. */
@@ -81,9 +78,13 @@ public final class ModelLoader {
     private static Llama fromGguf(GgufFile file, Parallel parallel) {
         Path path = file.path();
         GgufMetadata md = file.metadata();
-        String arch = md.getString("general.architecture");
-        requireSupported(path, "general.architecture", arch);
-        String p = arch + ".";
+        String archName = md.getString("general.architecture");
+        Architecture arch = Architecture.ofGguf(archName);
+        if (arch == null) {
+            throw new ModelFormatException(path, "general.architecture '" + archName + "' is not supported (supported: "
+                    + Architecture.ggufNames() + ")");
+        }
+        String p = archName + ".";
         int dim = md.getInt(p + "embedding_length");
         int heads = md.getInt(p + "attention.head_count");
         int headDim = md.getIntOrDefault(p + "attention.key_length", dim / heads);
@@ -106,7 +107,7 @@ public final class ModelLoader {
                 md.getFloat(p + "attention.layer_norm_rms_epsilon"),
                 md.getFloatOrDefault(p + "rope.freq_base", 10000f),
                 md.getIntOrDefault(p + "rope.dimension_count", headDim),
-                Rope.Layout.INTERLEAVED,
+                arch.ggufRopeLayout(),
                 scaling));
         if (md.has(p + "vocab_size") && md.getInt(p + "vocab_size") != config.vocabSize()) {
             throw new ModelFormatException(path, p + "vocab_size = " + md.getInt(p + "vocab_size")
@@ -114,15 +115,8 @@ public final class ModelLoader {
         }
         Tensor freqs = file.optionalTensor("rope_freqs.weight");
         float[] freqFactors = freqs == null ? null : vector(file, freqs, config.ropeDims() / 2);
-        Weights weights = weights(file, config, config.ropeInvFreq(freqFactors), "token_embd.weight",
-                "output_norm.weight", file.optionalTensor("output.weight") == null ? null : "output.weight",
-                l -> new String[] {
-                    "blk." + l + ".attn_norm.weight", "blk." + l + ".attn_q.weight",
-                    "blk." + l + ".attn_k.weight", "blk." + l + ".attn_v.weight",
-                    "blk." + l + ".attn_output.weight", "blk." + l + ".ffn_norm.weight",
-                    "blk." + l + ".ffn_gate.weight", "blk." + l + ".ffn_down.weight",
-                    "blk." + l + ".ffn_up.weight"
-                });
+        boolean tied = file.optionalTensor(TensorRole.OUTPUT.gguf(0) + ".weight") == null;
+        Weights weights = weights(file, config, config.ropeInvFreq(freqFactors), tied, TensorRole::gguf);
         return new Llama(config, weights, parallel, file);
     }
 
@@ -139,8 +133,12 @@ public final class ModelLoader {
     private static Llama fromHf(HfModelDir hf, Parallel parallel) {
         Json.Obj cfg = hf.config();
         Path cfgFile = hf.dir().resolve(HfModelDir.CONFIG);
-        String arch = cfg.optString("model_type", "llama");
-        requireSupported(cfgFile, "model_type", arch);
+        String modelType = cfg.optString("model_type", "llama");
+        Architecture arch = Architecture.ofHf(modelType);
+        if (arch == null) {
+            throw new ModelFormatException(cfgFile, "model_type '" + modelType + "' is not supported (supported: "
+                    + Architecture.hfNames() + ")");
+        }
         String act = cfg.optString("hidden_act", "silu");
         if (!act.equals("silu")) {
             throw new ModelFormatException(cfgFile, "hidden_act '" + act + "' is not supported (supported: silu)");
@@ -168,18 +166,8 @@ public final class ModelLoader {
                 headDim,
                 Rope.Layout.HALF_SPLIT,
                 hfRopeScaling(cfgFile, cfg.optObject("rope_scaling"))));
-        boolean tied = cfg.optBoolean("tie_word_embeddings", false);
-        Weights weights = weights(hf, config, config.ropeInvFreq(null), "model.embed_tokens.weight",
-                "model.norm.weight", tied ? null : "lm_head.weight",
-                l -> {
-                    String b = "model.layers." + l + ".";
-                    return new String[] {
-                        b + "input_layernorm.weight", b + "self_attn.q_proj.weight",
-                        b + "self_attn.k_proj.weight", b + "self_attn.v_proj.weight",
-                        b + "self_attn.o_proj.weight", b + "post_attention_layernorm.weight",
-                        b + "mlp.gate_proj.weight", b + "mlp.down_proj.weight", b + "mlp.up_proj.weight"
-                    };
-                });
+        boolean tied = cfg.optBoolean("tie_word_embeddings", arch.tiedByDefault());
+        Weights weights = weights(hf, config, config.ropeInvFreq(null), tied, TensorRole::hf);
         return new Llama(config, weights, parallel, hf);
     }
 
@@ -201,13 +189,6 @@ public final class ModelLoader {
         };
     }
 
-    private static void requireSupported(Path file, String key, String arch) {
-        if (!arch.equals("llama")) {
-            throw new ModelFormatException(file, key + " '" + arch + "' is not supported (supported: "
-                    + SUPPORTED_ARCHITECTURES + ")");
-        }
-    }
-
     private static Config build(Path file, Supplier<Config> make) {
         try {
             return make.get();
@@ -216,40 +197,42 @@ public final class ModelLoader {
         }
     }
 
-    /**
-     * Collects and checks the tensors. {@code layerNames} gives, per layer: attn norm, q, k, v,
-     * o, ffn norm, gate (w1), down (w2), up (w3). {@code outputName} null means tied.
-     */
-    private static Weights weights(TensorSource src, Config c, float[] invFreq, String embeddingName,
-                                   String outputNormName, String outputName, IntFunction<String[]> layerNames) {
+    /** A tensor's name stem in one source: role and layer to {@code blk.L.attn_q} or {@code model.layers.L.self_attn.q_proj}. */
+    @FunctionalInterface
+    interface Names {
+        String stem(TensorRole role, int layer);
+    }
+
+    /** Collects and checks the tensors, named by {@code names}; {@code tied}: the output is the embedding. */
+    private static Weights weights(TensorSource src, Config c, float[] invFreq, boolean tied, Names names) {
         for (String name : src.tensors().keySet()) {
             if (name.endsWith(".bias")) {
                 throw new ModelFormatException(src.path(), "tensor '" + name + "' is a bias, which llama-simd's "
-                        + c.architecture() + " forward pass does not add: refused rather than ignored, which would give"
+                        + c.family() + " forward pass does not add: refused rather than ignored, which would give"
                         + " wrong logits");
             }
         }
-        Matrix embedding = matrix(src, embeddingName, c.dim(), c.vocabSize());
+        Matrix embedding = matrix(src, names.stem(TensorRole.TOKEN_EMBEDDING, 0), c.dim(), c.vocabSize());
         Weights.Layer[] layers = new Weights.Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
-            String[] n = layerNames.apply(l);
             layers[l] = new Weights.Layer(
-                    vector(src, src.tensor(n[0]), c.dim()),
-                    matrix(src, n[1], c.dim(), c.qDim()),
-                    matrix(src, n[2], c.dim(), c.kvDim()),
-                    matrix(src, n[3], c.dim(), c.kvDim()),
-                    matrix(src, n[4], c.qDim(), c.dim()),
-                    vector(src, src.tensor(n[5]), c.dim()),
-                    matrix(src, n[6], c.dim(), c.ffnDim()),
-                    matrix(src, n[7], c.ffnDim(), c.dim()),
-                    matrix(src, n[8], c.dim(), c.ffnDim()));
+                    vector(src, names.stem(TensorRole.ATTN_NORM, l), c.dim()),
+                    matrix(src, names.stem(TensorRole.Q, l), c.dim(), c.qDim()),
+                    matrix(src, names.stem(TensorRole.K, l), c.dim(), c.kvDim()),
+                    matrix(src, names.stem(TensorRole.V, l), c.dim(), c.kvDim()),
+                    matrix(src, names.stem(TensorRole.O, l), c.qDim(), c.dim()),
+                    vector(src, names.stem(TensorRole.FFN_NORM, l), c.dim()),
+                    matrix(src, names.stem(TensorRole.GATE, l), c.dim(), c.ffnDim()),
+                    matrix(src, names.stem(TensorRole.DOWN, l), c.ffnDim(), c.dim()),
+                    matrix(src, names.stem(TensorRole.UP, l), c.dim(), c.ffnDim()));
         }
-        float[] outputNorm = vector(src, src.tensor(outputNormName), c.dim());
-        Matrix output = outputName == null ? embedding : matrix(src, outputName, c.dim(), c.vocabSize());
+        float[] outputNorm = vector(src, names.stem(TensorRole.OUTPUT_NORM, 0), c.dim());
+        Matrix output = tied ? embedding : matrix(src, names.stem(TensorRole.OUTPUT, 0), c.dim(), c.vocabSize());
         return new Weights(embedding, layers, outputNorm, output, invFreq);
     }
 
-    private static Matrix matrix(TensorSource src, String name, int cols, int rows) {
+    private static Matrix matrix(TensorSource src, String stem, int cols, int rows) {
+        String name = stem + ".weight";
         Tensor t = src.tensor(name);
         if (t.rank() != 2 || t.dim(0) != cols || t.dim(1) != rows) {
             throw new ModelFormatException(src.path(), "tensor '" + name + "' has shape " + t.shapeString()
@@ -260,6 +243,10 @@ public final class ModelLoader {
                     + ", which llama-simd cannot compute with yet (supported: " + TypeKernels.names() + ")");
         }
         return Matrix.of(t);
+    }
+
+    private static float[] vector(TensorSource src, String stem, int n) {
+        return vector(src, src.tensor(stem + ".weight"), n);
     }
 
     private static float[] vector(TensorSource src, Tensor t, int n) {

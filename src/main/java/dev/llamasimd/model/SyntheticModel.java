@@ -143,7 +143,7 @@ public final class SyntheticModel {
          * the loader folds into the weights' inverse frequencies.
          */
         public Config config() {
-            return new Config("llama", dim, ffnDim, layers, heads, kvHeads, headDim(), vocabSize, contextLength, rmsEps,
+            return new Config(Architecture.LLAMA, dim, ffnDim, layers, heads, kvHeads, headDim(), vocabSize, contextLength, rmsEps,
                     ropeBase, headDim(), Rope.Layout.INTERLEAVED, null);
         }
 

@@ -35,7 +35,7 @@ final class RandomModels {
             case 1 -> new RopeScaling.Linear(2f);
             default -> null;
         };
-        return new Config("llama", dim, ffn, 1 + rnd.nextInt(3), heads, kvHeads, headDim, 3 + rnd.nextInt(60),
+        return new Config(Architecture.LLAMA, dim, ffn, 1 + rnd.nextInt(3), heads, kvHeads, headDim, 3 + rnd.nextInt(60),
                 128, 1e-5f, 10000f, ropeDims,
                 rnd.nextBoolean() ? Rope.Layout.INTERLEAVED : Rope.Layout.HALF_SPLIT, scaling);
     }
