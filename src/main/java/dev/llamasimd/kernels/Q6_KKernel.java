@@ -75,7 +75,8 @@ final class Q6_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 2 * L, 0f);
         for (int b = 0; b < n / 256; b++) {
-            block(w, row + 210L * b, x, xOff + 256 * b, buf);
+            half(w, row + 210L * b, 0, x, xOff + 256 * b, buf);
+            half(w, row + 210L * b, 1, x, xOff + 256 * b, buf);
         }
         return Vec.sumStored2(buf, 0);
     }
@@ -90,98 +91,96 @@ final class Q6_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 4 * L, 0f);
         for (int k = 0; k < n / 256; k++) {
-            block2(w, a + 210L * k, b + 210L * k, x, xOff + 256 * k, buf);
+            half2(w, a + 210L * k, b + 210L * k, 0, x, xOff + 256 * k, buf);
+            half2(w, a + 210L * k, b + 210L * k, 1, x, xOff + 256 * k, buf);
         }
         y[yA] = Vec.sumStored2(buf, 0);
         y[yB] = Vec.sumStored2(buf, 2 * L);
     }
 
     /*
-     * One super-block per call (see Q4_KKernel.block for why), in column order: half h, then the
-     * 32 columns of quarter k (nibble 4·(k/2) of ql bytes 64h + 32·(k%2) + l, bits 2k of qh
-     * bytes 128 + 32h + l), in pairs of vectors: the first to a0, the second to a1.
+     * Half h (128 values) of a super-block per call: a small method, as Q4_KKernel.block (a whole
+     * super-block of two rows was still large enough for C2 to box vectors in some runs). In
+     * column order: the 32 columns of quarter k (nibble 4·(k/2) of ql bytes 64h + 32·(k%2) + l,
+     * bits 2k of qh bytes 128 + 32h + l), in pairs of vectors: the first to a0, the second to a1.
      */
-    private static void block(MemorySegment w, long blk, float[] x, int col, float[] acc) {
+    private static void half(MemorySegment w, long blk, int h, float[] x, int col, float[] acc) {
         FloatVector a0 = FloatVector.fromArray(F, acc, 0);
         FloatVector a1 = FloatVector.fromArray(F, acc, L);
         float d = Vec.f16(w, blk + 208);
-        for (int h = 0; h < 2; h++) {
-            for (int k = 0; k < 4; k++) {
-                long ql = blk + 64L * h + 32L * (k & 1);
-                long qh = blk + 128 + 32L * h;
-                int nibble = 4 * (k >> 1);
-                int high = 2 * k;
-                for (int i = 0; i < 32; i += 2 * L) {
-                    int c = col + 128 * h + 32 * k + i;
-                    float s0 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * h + 2 * k + i / 16);
-                    float s1 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * h + 2 * k + (i + L) / 16);
-                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ql + i, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) ByteVector.fromMemorySegment(BL, w, qh + i, LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(FloatVector.fromArray(F, x, c), a0);
-                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ql + i + L, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) ByteVector.fromMemorySegment(BL, w, qh + i + L, LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(FloatVector.fromArray(F, x, c + L), a1);
-                }
+        for (int k = 0; k < 4; k++) {
+            long ql = blk + 64L * h + 32L * (k & 1);
+            long qh = blk + 128 + 32L * h;
+            int nibble = 4 * (k >> 1);
+            int high = 2 * k;
+            for (int i = 0; i < 32; i += 2 * L) {
+                int c = col + 128 * h + 32 * k + i;
+                float s0 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * h + 2 * k + i / 16);
+                float s1 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * h + 2 * k + (i + L) / 16);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ql + i, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, qh + i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(FloatVector.fromArray(F, x, c), a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ql + i + L, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, qh + i + L, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(FloatVector.fromArray(F, x, c + L), a1);
             }
         }
         a0.intoArray(acc, 0);
         a1.intoArray(acc, L);
     }
 
-    /** {@link #block} of two rows at once (the second's accumulators in acc[2L..4L)), sharing the activations. */
-    private static void block2(MemorySegment w, long ba, long bb, float[] x, int col, float[] acc) {
+    /** {@link #half} of two rows at once (the second's accumulators in acc[2L..4L)), sharing the activations. */
+    private static void half2(MemorySegment w, long ba, long bb, int h, float[] x, int col, float[] acc) {
         FloatVector a0 = FloatVector.fromArray(F, acc, 0);
         FloatVector a1 = FloatVector.fromArray(F, acc, L);
         FloatVector b0 = FloatVector.fromArray(F, acc, 2 * L);
         FloatVector b1 = FloatVector.fromArray(F, acc, 3 * L);
         float da = Vec.f16(w, ba + 208);
         float db = Vec.f16(w, bb + 208);
-        for (int h = 0; h < 2; h++) {
-            for (int k = 0; k < 4; k++) {
-                long ql = 64L * h + 32L * (k & 1);
-                long qh = 128 + 32L * h;
-                int nibble = 4 * (k >> 1);
-                int high = 2 * k;
-                for (int i = 0; i < 32; i += 2 * L) {
-                    int c = col + 128 * h + 32 * k + i;
-                    FloatVector x0 = FloatVector.fromArray(F, x, c);
-                    FloatVector x1 = FloatVector.fromArray(F, x, c + L);
-                    long s = 192 + 8 * h + 2 * k;
-                    float s0 = da * w.get(ValueLayout.JAVA_BYTE, ba + s + i / 16);
-                    float s1 = da * w.get(ValueLayout.JAVA_BYTE, ba + s + (i + L) / 16);
-                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + ql + i, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) ByteVector.fromMemorySegment(BL, w, ba + qh + i, LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, a0);
-                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + ql + i + L, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) ByteVector.fromMemorySegment(BL, w, ba + qh + i + L, LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, a1);
-                    s0 = db * w.get(ValueLayout.JAVA_BYTE, bb + s + i / 16);
-                    s1 = db * w.get(ValueLayout.JAVA_BYTE, bb + s + (i + L) / 16);
-                    b0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + ql + i, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) ByteVector.fromMemorySegment(BL, w, bb + qh + i, LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, b0);
-                    b1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + ql + i + L, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                            .or(((IntVector) ByteVector.fromMemorySegment(BL, w, bb + qh + i + L, LE)
-                                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                    .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                            .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, b1);
-                }
+        for (int k = 0; k < 4; k++) {
+            long ql = 64L * h + 32L * (k & 1);
+            long qh = 128 + 32L * h;
+            int nibble = 4 * (k >> 1);
+            int high = 2 * k;
+            for (int i = 0; i < 32; i += 2 * L) {
+                int c = col + 128 * h + 32 * k + i;
+                FloatVector x0 = FloatVector.fromArray(F, x, c);
+                FloatVector x1 = FloatVector.fromArray(F, x, c + L);
+                long s = 192 + 8 * h + 2 * k;
+                float s0 = da * w.get(ValueLayout.JAVA_BYTE, ba + s + i / 16);
+                float s1 = da * w.get(ValueLayout.JAVA_BYTE, ba + s + (i + L) / 16);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + ql + i, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, ba + qh + i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + ql + i + L, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, ba + qh + i + L, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, a1);
+                s0 = db * w.get(ValueLayout.JAVA_BYTE, bb + s + i / 16);
+                s1 = db * w.get(ValueLayout.JAVA_BYTE, bb + s + (i + L) / 16);
+                b0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + ql + i, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, bb + qh + i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, b0);
+                b1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + ql + i + L, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
+                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, bb + qh + i + L, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
+                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, b1);
             }
         }
         a0.intoArray(acc, 0);
