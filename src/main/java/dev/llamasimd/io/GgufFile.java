@@ -225,11 +225,11 @@ public final class GgufFile implements TensorSource {
         return (position + alignment - 1) & -alignment;
     }
 
-    /** Where the data of this file's tensor named as {@code t} starts in the file, or -1 if it has none. */
+    /** Where the bytes of {@code t} (a tensor of this file, or rows of one) start in the file, or -1 if they are not in it. */
     @Override
     public long fileOffset(Tensor t) {
-        Tensor own = tensors.get(t.name());
-        return own == null ? -1 : own.data().address() - data.address();
+        long at = t.data().address() - data.address();
+        return t.data().isNative() && at >= 0 && at + t.data().byteSize() <= data.byteSize() ? at : -1;
     }
 
     /** The GGUF version: 2 or 3. */

@@ -13,6 +13,7 @@ import dev.llamasimd.kernels.Rope;
  * @param ropeDims     how many values of each head rotate (≤ headDim, even)
  * @param ropeScaling  {@code null} when none
  * @param contextLength the longest context the model was trained for
+ * @param slidingWindow how many positions (itself included) a query sees, or 0 for all before it
  */
 public record Config(
         Architecture family,
@@ -28,7 +29,8 @@ public record Config(
         float ropeTheta,
         int ropeDims,
         Rope.Layout ropeLayout,
-        RopeScaling ropeScaling) {
+        RopeScaling ropeScaling,
+        int slidingWindow) {
 
     public Config {
         java.util.Objects.requireNonNull(family, "family");
@@ -40,6 +42,9 @@ public record Config(
         positive("headDim", headDim);
         positive("vocabSize", vocabSize);
         positive("contextLength", contextLength);
+        if (slidingWindow < 0) {
+            throw new IllegalArgumentException("sliding window " + slidingWindow + " must be ≥ 0 (0: none)");
+        }
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException(
                     "head count " + heads + " is not a multiple of the KV head count " + kvHeads);
@@ -57,6 +62,11 @@ public record Config(
         if (v <= 0) {
             throw new IllegalArgumentException(name + " must be positive, not " + v);
         }
+    }
+
+    /** The first position that a query at {@code pos} attends to. */
+    public int firstAttended(int pos) {
+        return slidingWindow == 0 ? 0 : Math.max(0, pos + 1 - slidingWindow);
     }
 
     public int qDim() {

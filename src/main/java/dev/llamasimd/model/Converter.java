@@ -70,7 +70,7 @@ public final class Converter {
     private static Map<String, String> names(boolean perLayer) {
         Map<String, String> names = new LinkedHashMap<>();
         for (TensorRole role : TensorRole.values()) {
-            if (role.perLayer() == perLayer) {
+            if (role.perLayer() == perLayer && role != TensorRole.QKV && role != TensorRole.GATE_UP) {
                 names.put((perLayer ? role.hfInLayer() : role.hf(0)) + ".weight",
                         (perLayer ? role.ggufInLayer() : role.gguf(0)) + ".weight");
             }

@@ -25,6 +25,8 @@ public final class Llama implements AutoCloseable {
     private final Parallel parallel;
     private final AutoCloseable source;
     private final float attentionScale;
+    /** Multiplies each embedding row ({@link Architecture.Trait#SCALED_EMBEDDING}), else 1. */
+    private final float embeddingScale;
 
     /**
      * Multiply-adds below which a loop runs on the calling thread: waking the workers costs more
@@ -42,6 +44,7 @@ public final class Llama implements AutoCloseable {
         this.parallel = parallel;
         this.source = source;
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.embeddingScale = config.family().has(Architecture.Trait.SCALED_EMBEDDING) ? (float) Math.sqrt(config.dim()) : 1f;
     }
 
     public Config config() {
@@ -83,6 +86,9 @@ public final class Llama implements AutoCloseable {
         int dim = c.dim();
         for (int t = 0; t < T; t++) {
             weights.tokenEmbedding().row(tokens[off + t], s.x, t * dim);
+            if (embeddingScale != 1f) {
+                Ops.scale(s.x, t * dim, dim, embeddingScale);
+            }
             Rope.angles(weights.ropeInvFreq(), startPos + t, s.cos, s.sin, t * (c.ropeDims() / 2));
         }
         for (int l = 0; l < c.layers(); l++) {
@@ -208,6 +214,8 @@ public final class Llama implements AutoCloseable {
      */
     static final class MatmulTask implements Parallel.Body {
         private final State s;
+        /** The gate's activation: SiLU, else GELU-tanh. */
+        private final boolean silu;
         private final Matrix[] m = new Matrix[3];
         private final float[][] y = new float[3][];
         private int count;
@@ -216,8 +224,9 @@ public final class Llama implements AutoCloseable {
         private float[] x;
         private int T;
 
-        MatmulTask(State s) {
+        MatmulTask(State s, Architecture.Activation activation) {
             this.s = s;
+            this.silu = activation == Architecture.Activation.SILU;
         }
 
         void input(float[] x) {
@@ -234,7 +243,7 @@ public final class Llama implements AutoCloseable {
             set(T, false, 3, a, ya, b, yb, c, yc);
         }
 
-        /** {@code g = silu(G x) · (U x)}, with {@code u} as scratch for {@code U x}. */
+        /** {@code g = act(G x) · (U x)}, with {@code u} as scratch for {@code U x}. */
         void gated(Matrix gate, float[] g, Matrix up, float[] u, int T) {
             set(T, true, 2, gate, g, up, u, null, null);
         }
@@ -279,7 +288,11 @@ public final class Llama implements AutoCloseable {
                 multiply(1, start, end, worker);
                 int ffn = m[0].rows();
                 for (int t = 0; t < T; t++) {
-                    Ops.siluGate(y[0], y[1], t * ffn + start, end - start);
+                    if (silu) {
+                        Ops.siluGate(y[0], y[1], t * ffn + start, end - start);
+                    } else {
+                        Ops.geluTanhGate(y[0], y[1], t * ffn + start, end - start);
+                    }
                 }
                 return;
             }
@@ -348,7 +361,7 @@ public final class Llama implements AutoCloseable {
             this.startPos = startPos;
             Config c = model.config;
             int pairs = T * c.heads();
-            if ((long) pairs * (startPos + T) * c.headDim() < SERIAL_WORK) {
+            if ((long) pairs * (startPos + T - c.firstAttended(startPos)) * c.headDim() < SERIAL_WORK) {
                 run(0, 0, pairs);
             } else {
                 model.parallel.forRange(pairs, this);
@@ -365,7 +378,8 @@ public final class Llama implements AutoCloseable {
                 int kvh = h / group;
                 int at = t * c.qDim() + h * c.headDim();
                 long base = cache.offset(kvh, 0);
-                Attention.head(s.q, at, keys, base, values, base, c.headDim(), 0, startPos + t + 1,
+                int pos = startPos + t;
+                Attention.head(s.q, at, keys, base, values, base, c.headDim(), c.firstAttended(pos), pos + 1,
                         model.attentionScale, s.scores[worker], s.att, at);
             }
         }

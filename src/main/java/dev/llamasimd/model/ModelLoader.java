@@ -17,6 +17,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -108,7 +113,8 @@ public final class ModelLoader {
                 md.getFloatOrDefault(p + "rope.freq_base", 10000f),
                 md.getIntOrDefault(p + "rope.dimension_count", headDim),
                 arch.ggufRopeLayout(),
-                scaling));
+                scaling,
+                md.getIntOrDefault(p + "attention.sliding_window", 0)));
         if (md.has(p + "vocab_size") && md.getInt(p + "vocab_size") != config.vocabSize()) {
             throw new ModelFormatException(path, p + "vocab_size = " + md.getInt(p + "vocab_size")
                     + " but token_embd.weight has " + config.vocabSize() + " rows");
@@ -116,7 +122,8 @@ public final class ModelLoader {
         Tensor freqs = file.optionalTensor("rope_freqs.weight");
         float[] freqFactors = freqs == null ? null : vector(file, freqs, config.ropeDims() / 2);
         boolean tied = file.optionalTensor(TensorRole.OUTPUT.gguf(0) + ".weight") == null;
-        Weights weights = weights(file, config, config.ropeInvFreq(freqFactors), tied, TensorRole::gguf);
+        Weights weights = weights(file, config, config.ropeInvFreq(freqFactors), tied, TensorRole::gguf, arch.biases(),
+                false);
         return new Llama(config, weights, parallel, file);
     }
 
@@ -139,18 +146,31 @@ public final class ModelLoader {
             throw new ModelFormatException(cfgFile, "model_type '" + modelType + "' is not supported (supported: "
                     + Architecture.hfNames() + ")");
         }
-        String act = cfg.optString("hidden_act", "silu");
-        if (!act.equals("silu")) {
-            throw new ModelFormatException(cfgFile, "hidden_act '" + act + "' is not supported (supported: silu)");
+        // Gemma reads hidden_activation (its config has both); the others hidden_act
+        String actKey = cfg.has("hidden_activation") ? "hidden_activation" : "hidden_act";
+        String act = cfg.optString(actKey, arch.activation() == Architecture.Activation.SILU ? "silu" : "gelu_pytorch_tanh");
+        Architecture.Activation activation = switch (act) {
+            case "silu" -> Architecture.Activation.SILU;
+            case "gelu_pytorch_tanh" -> Architecture.Activation.GELU_TANH;
+            default -> null;
+        };
+        if (activation != arch.activation()) {
+            throw new ModelFormatException(cfgFile, actKey + " '" + act + "' is not supported for " + arch
+                    + " (supported: " + (arch.activation() == Architecture.Activation.SILU ? "silu" : "gelu_pytorch_tanh")
+                    + ")");
         }
-        for (String bias : new String[] {"attention_bias", "mlp_bias"}) {
-            if (cfg.optBoolean(bias, false)) {
-                throw new ModelFormatException(cfgFile, bias + " = true is not supported yet");
-            }
+        Set<TensorRole> biases = new HashSet<>(arch.biases());
+        if (cfg.optBoolean("attention_bias", false)) {
+            biases.addAll(List.of(TensorRole.Q, TensorRole.K, TensorRole.V, TensorRole.O));
+        }
+        if (cfg.optBoolean("mlp_bias", false)) {
+            biases.addAll(List.of(TensorRole.GATE, TensorRole.UP, TensorRole.DOWN));
         }
         int dim = cfg.getInt("hidden_size");
         int heads = cfg.getInt("num_attention_heads");
         int headDim = cfg.optInt("head_dim", dim / heads);
+        double rotary = cfg.optDouble("partial_rotary_factor", 1.0);
+        int ropeDims = (int) (headDim * rotary);
         Config config = build(cfgFile, () -> new Config(
                 arch,
                 dim,
@@ -163,12 +183,30 @@ public final class ModelLoader {
                 cfg.optInt("max_position_embeddings", 2048),
                 (float) cfg.optDouble("rms_norm_eps", 1e-6),
                 (float) cfg.optDouble("rope_theta", 10000),
-                headDim,
+                ropeDims,
                 Rope.Layout.HALF_SPLIT,
-                hfRopeScaling(cfgFile, cfg.optObject("rope_scaling"))));
-        boolean tied = cfg.optBoolean("tie_word_embeddings", arch.tiedByDefault());
-        Weights weights = weights(hf, config, config.ropeInvFreq(null), tied, TensorRole::hf);
+                hfRopeScaling(cfgFile, cfg.optObject("rope_scaling")),
+                hfSlidingWindow(cfgFile, cfg, arch)));
+        boolean tied = cfg.optBoolean("tie_word_embeddings", arch.has(Architecture.Trait.TIED_BY_DEFAULT));
+        Weights weights = weights(hf, config, config.ropeInvFreq(null), tied, TensorRole::hf, biases,
+                arch.has(Architecture.Trait.HF_NORM_PLUS_ONE));
         return new Llama(config, weights, parallel, hf);
+    }
+
+    /**
+     * {@code sliding_window}, 0 when null or absent. Qwen2 applies it only with
+     * {@code use_sliding_window}, and then to the layers from {@code max_window_layers} on, which
+     * llama-simd does not do: refused.
+     */
+    private static int hfSlidingWindow(Path file, Json.Obj cfg, Architecture arch) {
+        if (arch == Architecture.QWEN2) {
+            if (cfg.optBoolean("use_sliding_window", false)) {
+                throw new ModelFormatException(file, "use_sliding_window = true (Qwen2 sliding windows on some layers)"
+                        + " is not supported");
+            }
+            return 0;
+        }
+        return cfg.optInt("sliding_window", 0);
     }
 
     private static RopeScaling hfRopeScaling(Path file, Json.Obj s) {
@@ -203,30 +241,68 @@ public final class ModelLoader {
         String stem(TensorRole role, int layer);
     }
 
-    /** Collects and checks the tensors, named by {@code names}; {@code tied}: the output is the embedding. */
-    private static Weights weights(TensorSource src, Config c, float[] invFreq, boolean tied, Names names) {
-        for (String name : src.tensors().keySet()) {
-            if (name.endsWith(".bias")) {
-                throw new ModelFormatException(src.path(), "tensor '" + name + "' is a bias, which llama-simd's "
-                        + c.family() + " forward pass does not add: refused rather than ignored, which would give"
-                        + " wrong logits");
-            }
-        }
+    /**
+     * Collects and checks the tensors, named by {@code names}; {@code tied}: the output is the
+     * embedding. A projection's bias is used when its tensor is there, and must be there for the
+     * roles in {@code required}; any other bias tensor is refused.
+     */
+    private static Weights weights(TensorSource src, Config c, float[] invFreq, boolean tied, Names names,
+                                   Set<TensorRole> required, boolean normPlusOne) {
+        Set<String> biases = new HashSet<>();
         Matrix embedding = matrix(src, names.stem(TensorRole.TOKEN_EMBEDDING, 0), c.dim(), c.vocabSize());
+        boolean fused = c.family().has(Architecture.Trait.FUSED_PROJECTIONS);
         Weights.Layer[] layers = new Weights.Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
+            Map<TensorRole, Matrix> m = new EnumMap<>(TensorRole.class);
+            for (TensorRole role : TensorRole.BIASED) {
+                if (fused && role != TensorRole.O && role != TensorRole.DOWN) {
+                    continue;
+                }
+                int[] colsRows = switch (role) {
+                    case Q -> new int[] {c.dim(), c.qDim()};
+                    case K, V -> new int[] {c.dim(), c.kvDim()};
+                    case O -> new int[] {c.qDim(), c.dim()};
+                    case GATE, UP -> new int[] {c.dim(), c.ffnDim()};
+                    case DOWN -> new int[] {c.ffnDim(), c.dim()};
+                    default -> throw new IllegalStateException(role.name());
+                };
+                String stem = names.stem(role, l);
+                Matrix matrix = matrix(src, stem, colsRows[0], colsRows[1]);
+                String biasName = stem + ".bias";
+                Tensor bias = src.tensors().get(biasName);
+                if (bias != null) {
+                    matrix = matrix.withBias(vector(src, bias, colsRows[1]));
+                    biases.add(biasName);
+                } else if (required.contains(role)) {
+                    throw new ModelFormatException(src.path(), "tensor '" + biasName + "' is missing: a "
+                            + c.family() + " model" + (c.family().biases().contains(role) ? "" : " of this config")
+                            + " has a bias on " + role.ggufInLayer());
+                }
+                m.put(role, matrix);
+            }
+            if (fused) {
+                Matrix qkv = matrix(src, names.stem(TensorRole.QKV, l), c.dim(), c.qDim() + 2 * c.kvDim());
+                m.put(TensorRole.Q, qkv.rowSlice(0, c.qDim()));
+                m.put(TensorRole.K, qkv.rowSlice(c.qDim(), c.kvDim()));
+                m.put(TensorRole.V, qkv.rowSlice(c.qDim() + c.kvDim(), c.kvDim()));
+                Matrix gateUp = matrix(src, names.stem(TensorRole.GATE_UP, l), c.dim(), 2 * c.ffnDim());
+                m.put(TensorRole.GATE, gateUp.rowSlice(0, c.ffnDim()));
+                m.put(TensorRole.UP, gateUp.rowSlice(c.ffnDim(), c.ffnDim()));
+            }
             layers[l] = new Weights.Layer(
-                    vector(src, names.stem(TensorRole.ATTN_NORM, l), c.dim()),
-                    matrix(src, names.stem(TensorRole.Q, l), c.dim(), c.qDim()),
-                    matrix(src, names.stem(TensorRole.K, l), c.dim(), c.kvDim()),
-                    matrix(src, names.stem(TensorRole.V, l), c.dim(), c.kvDim()),
-                    matrix(src, names.stem(TensorRole.O, l), c.qDim(), c.dim()),
-                    vector(src, names.stem(TensorRole.FFN_NORM, l), c.dim()),
-                    matrix(src, names.stem(TensorRole.GATE, l), c.dim(), c.ffnDim()),
-                    matrix(src, names.stem(TensorRole.DOWN, l), c.ffnDim(), c.dim()),
-                    matrix(src, names.stem(TensorRole.UP, l), c.dim(), c.ffnDim()));
+                    norm(src, names.stem(TensorRole.ATTN_NORM, l), c.dim(), normPlusOne),
+                    m.get(TensorRole.Q), m.get(TensorRole.K), m.get(TensorRole.V), m.get(TensorRole.O),
+                    norm(src, names.stem(TensorRole.FFN_NORM, l), c.dim(), normPlusOne),
+                    m.get(TensorRole.GATE), m.get(TensorRole.DOWN), m.get(TensorRole.UP));
         }
-        float[] outputNorm = vector(src, names.stem(TensorRole.OUTPUT_NORM, 0), c.dim());
+        for (String name : src.tensors().keySet()) {
+            if (name.endsWith(".bias") && !biases.contains(name)) {
+                throw new ModelFormatException(src.path(), "tensor '" + name + "' is a bias that llama-simd's "
+                        + c.family() + " forward pass has no place for: refused rather than ignored, which would"
+                        + " give wrong logits");
+            }
+        }
+        float[] outputNorm = norm(src, names.stem(TensorRole.OUTPUT_NORM, 0), c.dim(), normPlusOne);
         Matrix output = tied ? embedding : matrix(src, names.stem(TensorRole.OUTPUT, 0), c.dim(), c.vocabSize());
         return new Weights(embedding, layers, outputNorm, output, invFreq);
     }
@@ -245,8 +321,15 @@ public final class ModelLoader {
         return Matrix.of(t);
     }
 
-    private static float[] vector(TensorSource src, String stem, int n) {
-        return vector(src, src.tensor(stem + ".weight"), n);
+    /** A norm's weights; {@code plusOne}: as {@code 1 + w} (in float32, as transformers' Gemma computes it). */
+    private static float[] norm(TensorSource src, String stem, int n, boolean plusOne) {
+        float[] w = vector(src, src.tensor(stem + ".weight"), n);
+        if (plusOne) {
+            for (int i = 0; i < n; i++) {
+                w[i] = 1f + w[i];
+            }
+        }
+        return w;
     }
 
     private static float[] vector(TensorSource src, Tensor t, int n) {

@@ -64,7 +64,7 @@ public final class State {
         rowBuf = new float[workers][maxBatch > 1 ? Math.max(widest, Matmul.scratchSize(maxBatch)) : widest];
         scores = new float[workers][maxContext];
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
-        matmul = new Llama.MatmulTask(this);
+        matmul = new Llama.MatmulTask(this, model.config().family().activation());
         pack = new Llama.PackTask(this);
         attention = new Llama.AttentionTask(model, this);
     }

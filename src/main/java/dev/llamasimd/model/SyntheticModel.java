@@ -144,7 +144,7 @@ public final class SyntheticModel {
          */
         public Config config() {
             return new Config(Architecture.LLAMA, dim, ffnDim, layers, heads, kvHeads, headDim(), vocabSize, contextLength, rmsEps,
-                    ropeBase, headDim(), Rope.Layout.INTERLEAVED, null);
+                    ropeBase, headDim(), Rope.Layout.INTERLEAVED, null, 0);
         }
 
         private static void positive(String what, int v) {

@@ -13,10 +13,14 @@ public enum TensorRole {
     Q("attn_q", "self_attn.q_proj"),
     K("attn_k", "self_attn.k_proj"),
     V("attn_v", "self_attn.v_proj"),
+    /** Q, K and V in one matrix ({@link Architecture.Trait#FUSED_PROJECTIONS}). */
+    QKV("attn_qkv", "self_attn.qkv_proj"),
     O("attn_output", "self_attn.o_proj"),
     FFN_NORM("ffn_norm", "post_attention_layernorm"),
     GATE("ffn_gate", "mlp.gate_proj"),
     UP("ffn_up", "mlp.up_proj"),
+    /** Gate, then up, in one matrix: llama.cpp names it {@code ffn_up} too, with twice the rows. */
+    GATE_UP("ffn_up", "mlp.gate_up_proj"),
     DOWN("ffn_down", "mlp.down_proj");
 
     private final String gguf;
@@ -26,6 +30,9 @@ public enum TensorRole {
         this.gguf = gguf;
         this.hf = hf;
     }
+
+    /** The projections that may carry a bias, in layer order. */
+    public static final java.util.List<TensorRole> BIASED = java.util.List.of(Q, K, V, O, GATE, UP, DOWN);
 
     /** Whether the tensor is one per layer (else one per model). */
     public boolean perLayer() {

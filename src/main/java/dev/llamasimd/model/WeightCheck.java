@@ -39,18 +39,21 @@ public final class WeightCheck {
         matrices.add(w.output());
         for (Matrix m : matrices) {
             ModelFormatException e = scan(m, file, source);
+            if (e == null && m.bias() != null) {
+                e = vector(m.bias(), "bias '" + m.tensor().name().replaceFirst("\\.weight$", "") + ".bias'", file);
+            }
             if (e != null) {
                 return e;
             }
         }
         for (int l = 0; l < w.layers().length; l++) {
-            ModelFormatException e = vector(w.layers()[l].attnNorm(), "blk." + l + ".attn_norm", file);
-            e = e != null ? e : vector(w.layers()[l].ffnNorm(), "blk." + l + ".ffn_norm", file);
+            ModelFormatException e = vector(w.layers()[l].attnNorm(), "norm 'blk." + l + ".attn_norm.weight'", file);
+            e = e != null ? e : vector(w.layers()[l].ffnNorm(), "norm 'blk." + l + ".ffn_norm.weight'", file);
             if (e != null) {
                 return e;
             }
         }
-        return vector(w.outputNorm(), "output_norm", file);
+        return vector(w.outputNorm(), "norm 'output_norm.weight'", file);
     }
 
     private static ModelFormatException scan(Matrix m, Path file, TensorSource source) {
@@ -77,7 +80,7 @@ public final class WeightCheck {
     private static ModelFormatException vector(float[] v, String name, Path file) {
         for (int i = 0; i < v.length; i++) {
             if (!Float.isFinite(v[i])) {
-                return new ModelFormatException(file, "norm '" + name + ".weight' holds " + v[i] + " at " + i);
+                return new ModelFormatException(file, name + " holds " + v[i] + " at " + i);
             }
         }
         return null;

@@ -128,6 +128,23 @@ final class ConvertFixtures {
         return to;
     }
 
+    /** A copy of the single-file HF directory {@code from} without the tensor {@code name}. */
+    static Path withoutTensor(Path from, Path to, String name) throws IOException {
+        copyDir(from, to);
+        Path st = to.resolve("model.safetensors");
+        List<Entry> entries = new java.util.ArrayList<>();
+        try (dev.llamasimd.io.SafetensorsFile f = dev.llamasimd.io.SafetensorsFile.open(st)) {
+            for (Tensor t : f.tensors().values()) {
+                if (!t.name().equals(name)) {
+                    entries.add(Entry.of(t));
+                }
+            }
+        }
+        Files.delete(st);
+        writeSafetensors(st, entries);
+        return to;
+    }
+
     /** Asserts that two GGUF files hold the same tensors by name: types, shapes and bytes. */
     static void assertSameTensors(Path expected, Path actual) throws IOException {
         try (GgufFile a = GgufFile.open(expected); GgufFile b = GgufFile.open(actual)) {

@@ -1,6 +1,8 @@
 package dev.llamasimd.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,27 +79,42 @@ class ModelLoaderTest {
     }
 
     @Test
-    void biasesAreRefusedNotIgnored() throws IOException {
+    void biasesWithNoPlaceAreRefusedNotIgnored() throws IOException {
         Path clean = dir.resolve("clean.gguf");
         SyntheticModel.write(SyntheticModel.Shape.custom(64, 1, 4, 2, 96, 300, 64, false, 1e4f), GgmlType.F32, 1, clean,
                 false, SyntheticModel.Progress.NONE);
-        Path bad = dir.resolve("bias.gguf");
-        try (GgufFile src = GgufFile.open(clean); GgufWriter w = GgufWriter.create(bad)) {
-            w.putAll(src.metadata());
-            for (Tensor t : src.tensors().values()) {
+        Path biased = withExtraVector(clean, "blk.0.attn_q.bias", 64);
+        try (Llama model = ModelLoader.load(biased, Parallel.serial())) {
+            assertNotNull(model.weights().layers()[0].wq().bias(), "blk.0.attn_q.bias is the q projection's bias");
+            assertNull(model.weights().layers()[0].wk().bias());
+        }
+        Path bad = withExtraVector(clean, "blk.0.attn_norm.bias", 64);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(bad, Parallel.serial()));
+        assertMessage(e, bad, "'blk.0.attn_norm.bias'", "is a bias", "refused rather than ignored");
+        Path wrongShape = withExtraVector(clean, "blk.0.attn_k.bias", 64);
+        e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(wrongShape, Parallel.serial()));
+        assertMessage(e, wrongShape, "'blk.0.attn_k.bias'", "expected [32]");
+        Path qwen = Shared.require("oracles/hf/qwen2");
+        Path noBias = ConvertFixtures.withoutTensor(qwen, dir.resolve("qwen-no-bias"), "model.layers.1.self_attn.v_proj.bias");
+        e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(noBias, Parallel.serial()));
+        assertMessage(e, noBias, "'model.layers.1.self_attn.v_proj.bias' is missing", "qwen2");
+    }
+
+    /** {@code src} with one more F32 vector tensor of {@code n} zeros. */
+    private Path withExtraVector(Path src, String name, int n) throws IOException {
+        Path out = dir.resolve(name + ".gguf");
+        try (GgufFile in = GgufFile.open(src); GgufWriter w = GgufWriter.create(out)) {
+            w.putAll(in.metadata());
+            for (Tensor t : in.tensors().values()) {
                 w.addTensor(t.name(), t.type(), t.ne());
             }
-            w.addTensor("blk.0.attn_q.bias", GgmlType.F32, 64);
-            for (Tensor t : src.tensors().values()) {
+            w.addTensor(name, GgmlType.F32, n);
+            for (Tensor t : in.tensors().values()) {
                 w.writeTensorData(t.name(), t.data());
             }
-            w.writeTensorData("blk.0.attn_q.bias", new float[64]);
+            w.writeTensorData(name, new float[n]);
         }
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(bad, Parallel.serial()));
-        assertMessage(e, bad, "'blk.0.attn_q.bias'", "is a bias", "refused rather than ignored");
-        Path hf = Shared.require("oracles/hf/llama-bias");
-        assertMessage(assertThrows(ModelFormatException.class, () -> ModelLoader.load(hf, Parallel.serial())), hf,
-                "attention_bias");
+        return out;
     }
 
     @Test

@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
-/** Small Llama models with random weights, held in off-heap memory, for property tests. */
+/** Small decoders of every family, with random weights and biases,, held in off-heap memory, for property tests. */
 final class RandomModels {
     private RandomModels() {}
 
@@ -35,9 +35,11 @@ final class RandomModels {
             case 1 -> new RopeScaling.Linear(2f);
             default -> null;
         };
-        return new Config(Architecture.LLAMA, dim, ffn, 1 + rnd.nextInt(3), heads, kvHeads, headDim, 3 + rnd.nextInt(60),
+        Architecture family = Architecture.ALL.get(rnd.nextInt(Architecture.ALL.size()));
+        return new Config(family, dim, ffn, 1 + rnd.nextInt(3), heads, kvHeads, headDim, 3 + rnd.nextInt(60),
                 128, 1e-5f, 10000f, ropeDims,
-                rnd.nextBoolean() ? Rope.Layout.INTERLEAVED : Rope.Layout.HALF_SPLIT, scaling);
+                rnd.nextBoolean() ? Rope.Layout.INTERLEAVED : Rope.Layout.HALF_SPLIT, scaling,
+                rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(40) : 0);
     }
 
     static Llama model(Config c, GgmlType type, boolean tied, Random rnd, Parallel parallel, Arena arena) {
@@ -45,20 +47,32 @@ final class RandomModels {
         for (int l = 0; l < c.layers(); l++) {
             layers[l] = new Weights.Layer(
                     norm(rnd, c.dim()),
-                    matrix("wq", type, c.dim(), c.qDim(), rnd, arena),
-                    matrix("wk", type, c.dim(), c.kvDim(), rnd, arena),
-                    matrix("wv", type, c.dim(), c.kvDim(), rnd, arena),
-                    matrix("wo", type, c.qDim(), c.dim(), rnd, arena),
+                    biased(c, TensorRole.Q, matrix("wq", type, c.dim(), c.qDim(), rnd, arena), rnd),
+                    biased(c, TensorRole.K, matrix("wk", type, c.dim(), c.kvDim(), rnd, arena), rnd),
+                    biased(c, TensorRole.V, matrix("wv", type, c.dim(), c.kvDim(), rnd, arena), rnd),
+                    biased(c, TensorRole.O, matrix("wo", type, c.qDim(), c.dim(), rnd, arena), rnd),
                     norm(rnd, c.dim()),
-                    matrix("w1", type, c.dim(), c.ffnDim(), rnd, arena),
-                    matrix("w2", type, c.ffnDim(), c.dim(), rnd, arena),
-                    matrix("w3", type, c.dim(), c.ffnDim(), rnd, arena));
+                    biased(c, TensorRole.GATE, matrix("w1", type, c.dim(), c.ffnDim(), rnd, arena), rnd),
+                    biased(c, TensorRole.DOWN, matrix("w2", type, c.ffnDim(), c.dim(), rnd, arena), rnd),
+                    biased(c, TensorRole.UP, matrix("w3", type, c.dim(), c.ffnDim(), rnd, arena), rnd));
         }
         Matrix embedding = matrix("embedding", type, c.dim(), c.vocabSize(), rnd, arena);
         Matrix output = tied ? embedding : matrix("output", type, c.dim(), c.vocabSize(), rnd, arena);
         float[] freqFactors = rnd.nextBoolean() ? null : norm(rnd, c.ropeDims() / 2);
         Weights w = new Weights(embedding, layers, norm(rnd, c.dim()), output, c.ropeInvFreq(freqFactors));
         return new Llama(c, w, parallel, null);
+    }
+
+    /** {@code m} with a random bias: always where the family has one, else one time in three. */
+    private static Matrix biased(Config c, TensorRole role, Matrix m, Random rnd) {
+        if (!c.family().biases().contains(role) && rnd.nextInt(3) != 0) {
+            return m;
+        }
+        float[] b = new float[m.rows()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = 0.5f * (float) rnd.nextGaussian();
+        }
+        return m.withBias(b);
     }
 
     private static float[] norm(Random rnd, int n) {

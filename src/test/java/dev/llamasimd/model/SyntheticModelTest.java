@@ -244,11 +244,11 @@ class SyntheticModelTest {
     @Test
     void namedShapesAreTheRealModels() {
         assertEquals(new Config(Architecture.LLAMA, 2048, 8192, 16, 32, 8, 64, 128256, 131072, 1e-5f, 500000f, 64,
-                Rope.Layout.INTERLEAVED, null), SyntheticModel.LLAMA_3_2_1B.config());
+                Rope.Layout.INTERLEAVED, null, 0), SyntheticModel.LLAMA_3_2_1B.config());
         assertEquals(new Config(Architecture.LLAMA, 2048, 5632, 22, 32, 4, 64, 32000, 2048, 1e-5f, 10000f, 64,
-                Rope.Layout.INTERLEAVED, null), SyntheticModel.TINYLLAMA_1_1B.config());
+                Rope.Layout.INTERLEAVED, null, 0), SyntheticModel.TINYLLAMA_1_1B.config());
         assertEquals(new Config(Architecture.LLAMA, 3072, 8192, 28, 24, 8, 128, 128256, 131072, 1e-5f, 500000f, 128,
-                Rope.Layout.INTERLEAVED, null), SyntheticModel.LLAMA_3_2_3B.config());
+                Rope.Layout.INTERLEAVED, null, 0), SyntheticModel.LLAMA_3_2_3B.config());
         assertTrue(SyntheticModel.LLAMA_3_2_1B.tiedEmbeddings());
         assertFalse(SyntheticModel.TINYLLAMA_1_1B.tiedEmbeddings());
         assertTrue(SyntheticModel.LLAMA_3_2_3B.tiedEmbeddings());
@@ -305,13 +305,13 @@ class SyntheticModelTest {
         assertEquals(32f, factors[31]);
         Config plain = SyntheticModel.LLAMA_3_2_1B.config();
         Config scaled = new Config(Architecture.LLAMA, 2048, 8192, 16, 32, 8, 64, 128256, 131072, 1e-5f, 500000f, 64,
-                Rope.Layout.INTERLEAVED, LLAMA3);
+                Rope.Layout.INTERLEAVED, LLAMA3, 0);
         assertFrequenciesClose(scaled.ropeInvFreq(null), plain.ropeInvFreq(factors));
 
         Shape small = new Shape("small-llama3", 64, 1, 4, 2, 64, 300, 64, true, 500000f, 1e-5f, LLAMA3);
         try (Llama llama = ModelLoader.load(write(dir, "l3.gguf", small, GgmlType.F32, 1), Parallel.serial())) {
             Config smallScaled = new Config(Architecture.LLAMA, 64, 64, 1, 4, 2, 16, 300, 64, 1e-5f, 500000f, 16,
-                    Rope.Layout.INTERLEAVED, LLAMA3);
+                    Rope.Layout.INTERLEAVED, LLAMA3, 0);
             assertFrequenciesClose(smallScaled.ropeInvFreq(null), llama.weights().ropeInvFreq());
         }
     }
