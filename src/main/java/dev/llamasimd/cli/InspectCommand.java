@@ -22,7 +22,9 @@ import dev.llamasimd.tokenizer.Tokenizers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -98,6 +100,12 @@ final class InspectCommand implements Callable<Integer> {
                     c.ropeLayout().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                     c.ropeScaling() == null ? "" : ", scaling " + c.ropeScaling(),
                     llama.weights().tiedOutput() ? "tied to the embeddings" : "untied");
+            long biases = Arrays.stream(llama.weights().layers())
+                    .flatMap(l -> Stream.of(l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()))
+                    .filter(m -> m.bias() != null).count();
+            out.printf("family   %s%s%s%n", c.family().describe(),
+                    biases == 0 ? "" : "; " + biases + " biased projections",
+                    c.slidingWindow() == 0 ? "" : "; sliding window " + c.slidingWindow());
             out.printf("KV cache %s per 1k tokens of context (F32)%n", bytes(KvCache.bytesFor(c, 1024)));
             ModelFormatException bad = WeightCheck.firstNonFinite(llama.weights(), source);
             out.println(bad == null ? "weights  every value finite (all blocks' scales checked)" : "weights  NOT usable: " + bad.getMessage());

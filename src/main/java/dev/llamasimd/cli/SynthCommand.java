@@ -24,12 +24,18 @@ import picocli.CommandLine.Option;
             "so that anyone can benchmark without downloading weights. The same seed",
             "gives the same file, byte for byte.",
             "",
-            "Shapes           dim  layers  heads/KV   FFN   vocab  context  rope base",
-            "  llama-3.2-1b   2048    16      32/8   8192  128256   131072   500000 (1)",
-            "  tinyllama-1.1b 2048    22      32/4   5632   32000     2048    10000 (2)",
-            "  llama-3.2-3b   3072    28      24/8   8192  128256   131072   500000 (1)",
-            "  custom         from the custom shape options below",
-            "  (1) tied embeddings, Llama 3 RoPE scaling; (2) separate output matrix",
+            "Shapes           family   dim  layers  heads/KV  head   FFN   vocab  context",
+            "  llama-3.2-1b   llama   2048    16      32/8    64   8192  128256   131072 (1)",
+            "  tinyllama-1.1b llama   2048    22      32/4    64   5632   32000     2048 (2)",
+            "  llama-3.2-3b   llama   3072    28      24/8   128   8192  128256   131072 (1)",
+            "  qwen2.5-0.5b   qwen2    896    24      14/2    64   4864  151936    32768 (3)",
+            "  mistral-7b     mistral 4096    32      32/8   128  14336   32000    32768 (4)",
+            "  gemma-2b       gemma   2048    18       8/1   256  16384  256000     8192 (5)",
+            "  phi-3-mini     phi3    3072    32     32/32    96   8192   32064     4096 (6)",
+            "  custom         llama, from the custom shape options below",
+            "  (1) tied embeddings, Llama 3 RoPE scaling; (2) separate output matrix;",
+            "  (3) q/k/v biases (zero), tied; (4) sliding window 4096, written as arch",
+            "  llama; (5) tied; (6) fused attn_qkv and gate-up ffn_up",
             "",
             "Types: a weight type puts every matrix (the token embedding too) in it:",
             "  F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL (dim and FFN",
@@ -48,7 +54,7 @@ final class SynthCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--shape", required = true, paramLabel = "NAME",
-            description = "llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b or custom")
+            description = "a shape of the table above, or custom")
     String shape;
 
     @Option(names = "--type", required = true, paramLabel = "TYPE", description = "a weight type or a llama.cpp mix (see above)")

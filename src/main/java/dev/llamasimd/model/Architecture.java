@@ -114,6 +114,30 @@ public record Architecture(
         return ALL.stream().flatMap(a -> a.hfModelTypes.stream()).collect(Collectors.joining(", "));
     }
 
+    /** One line of what the family is: its activation, biases and traits. */
+    public String describe() {
+        List<String> parts = new java.util.ArrayList<>();
+        parts.add(activation == Activation.SILU ? "SiLU-gated MLP" : "GELU-tanh-gated MLP");
+        if (!biases.isEmpty()) {
+            parts.add(biases.stream().sorted().map(r -> r.ggufInLayer().replace("attn_", "")).collect(Collectors.joining("/"))
+                    + " biases");
+        }
+        if (has(Trait.FUSED_PROJECTIONS)) {
+            parts.add("fused qkv and gate-up matrices");
+        }
+        if (has(Trait.SCALED_EMBEDDING)) {
+            parts.add("embedding × √dim");
+        }
+        if (has(Trait.HF_NORM_PLUS_ONE)) {
+            parts.add("RMSNorm × (1 + w)");
+        }
+        if (has(Trait.TIED_BY_DEFAULT)) {
+            parts.add("tied output by default");
+        }
+        parts.add((ggufRopeLayout == Rope.Layout.INTERLEAVED ? "interleaved" : "half-split") + " RoPE in GGUF");
+        return String.join(", ", parts);
+    }
+
     @Override
     public String toString() {
         return name;

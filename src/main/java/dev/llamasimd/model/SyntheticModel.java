@@ -62,8 +62,25 @@ public final class SyntheticModel {
     public static final Shape LLAMA_3_2_3B =
             new Shape("llama-3.2-3b", 3072, 28, 24, 8, 8192, 128256, 131072, true, 500000f, 1e-5f, LLAMA3_ROPE);
 
+    /** Qwen2.5 0.5B: 0.49 B parameters, q/k/v biases, tied embeddings. */
+    public static final Shape QWEN2_5_0_5B = new Shape("qwen2.5-0.5b", Architecture.QWEN2, 896, 24, 14, 2, 64, 4864,
+            151936, 32768, true, 1000000f, 1e-6f, null, 0);
+
+    /** Mistral 7B v0.1: 7.24 B parameters, sliding window of 4096 (arch llama in GGUF). */
+    public static final Shape MISTRAL_7B = new Shape("mistral-7b", Architecture.MISTRAL, 4096, 32, 32, 8, 128, 14336,
+            32000, 32768, false, 10000f, 1e-5f, null, 4096);
+
+    /** Gemma 2B: 2.51 B parameters, head size 256 (not dim / heads), one KV head, tied embeddings. */
+    public static final Shape GEMMA_2B = new Shape("gemma-2b", Architecture.GEMMA, 2048, 18, 8, 1, 256, 16384,
+            256000, 8192, true, 10000f, 1e-6f, null, 0);
+
+    /** Phi-3 mini (4k): 3.82 B parameters, fused qkv and gate-up matrices. */
+    public static final Shape PHI_3_MINI = new Shape("phi-3-mini", Architecture.PHI3, 3072, 32, 32, 32, 96, 8192,
+            32064, 4096, false, 10000f, 1e-5f, null, 0);
+
     /** The named shapes. */
-    public static final List<Shape> SHAPES = List.of(LLAMA_3_2_1B, TINYLLAMA_1_1B, LLAMA_3_2_3B);
+    public static final List<Shape> SHAPES =
+            List.of(LLAMA_3_2_1B, TINYLLAMA_1_1B, LLAMA_3_2_3B, QWEN2_5_0_5B, MISTRAL_7B, GEMMA_2B, PHI_3_MINI);
 
     /** The 256 byte tokens, BOS and EOS. */
     static final int MIN_VOCAB = 258;
@@ -78,25 +95,39 @@ public final class SyntheticModel {
     private SyntheticModel() {}
 
     /**
-     * The hyper-parameters of a Llama-architecture model.
+     * The hyper-parameters of a model of one of llama-simd's families.
      *
-     * @param name        the shape's name ({@value #CUSTOM} for one built from flags)
-     * @param ffnDim      the SwiGLU inner size
-     * @param ropeScaling Llama 3 scaling, written as {@code rope_freqs.weight}; {@code null} for none
+     * @param name          the shape's name ({@value #CUSTOM} for one built from flags)
+     * @param family        its family: the GGUF architecture, fused matrices, biases
+     * @param headDim       values per head (Gemma's is not {@code dim / heads})
+     * @param ffnDim        the gated MLP's inner size
+     * @param ropeScaling   Llama 3 scaling, written as {@code rope_freqs.weight}; {@code null} for none
+     * @param slidingWindow positions a query sees, 0 for all
      */
     public record Shape(
             String name,
+            Architecture family,
             int dim,
             int layers,
             int heads,
             int kvHeads,
+            int headDim,
             int ffnDim,
             int vocabSize,
             int contextLength,
             boolean tiedEmbeddings,
             float ropeBase,
             float rmsEps,
-            RopeScaling.Llama3 ropeScaling) {
+            RopeScaling.Llama3 ropeScaling,
+            int slidingWindow) {
+
+        /** A Llama shape with {@code dim / heads} values per head and no window. */
+        public Shape(String name, int dim, int layers, int heads, int kvHeads, int ffnDim, int vocabSize,
+                     int contextLength, boolean tiedEmbeddings, float ropeBase, float rmsEps,
+                     RopeScaling.Llama3 ropeScaling) {
+            this(name, Architecture.LLAMA, dim, layers, heads, kvHeads, dim / Math.max(heads, 1), ffnDim, vocabSize,
+                    contextLength, tiedEmbeddings, ropeBase, rmsEps, ropeScaling, 0);
+        }
 
         /** @throws IllegalArgumentException for hyper-parameters no Llama model can have */
         public Shape {
@@ -106,9 +137,13 @@ public final class SyntheticModel {
             positive("kv-heads", kvHeads);
             positive("ffn", ffnDim);
             positive("context", contextLength);
-            if (dim % heads != 0 || (dim / heads) % 2 != 0) {
+            positive("head dim", headDim);
+            if (family == Architecture.LLAMA && dim != heads * headDim || headDim % 2 != 0) {
                 throw new IllegalArgumentException("dim " + dim + " must be an even multiple of the head count " + heads
                         + " (each head has dim/heads values, rotated in pairs)");
+            }
+            if (slidingWindow < 0) {
+                throw new IllegalArgumentException("sliding window " + slidingWindow + " must be ≥ 0");
             }
             if (heads % kvHeads != 0) {
                 throw new IllegalArgumentException("head count " + heads + " is not a multiple of the KV head count " + kvHeads);
@@ -133,8 +168,9 @@ public final class SyntheticModel {
                     ropeBase, 1e-5f, null);
         }
 
-        public int headDim() {
-            return dim / heads;
+        /** Query values per token: heads × head size. */
+        public int qDim() {
+            return heads * headDim;
         }
 
         /**
@@ -143,8 +179,9 @@ public final class SyntheticModel {
          * the loader folds into the weights' inverse frequencies.
          */
         public Config config() {
-            return new Config(Architecture.LLAMA, dim, ffnDim, layers, heads, kvHeads, headDim(), vocabSize, contextLength, rmsEps,
-                    ropeBase, headDim(), Rope.Layout.INTERLEAVED, null, 0);
+            Architecture read = family.ggufName().equals(Architecture.LLAMA.ggufName()) ? Architecture.LLAMA : family;
+            return new Config(read, dim, ffnDim, layers, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps,
+                    ropeBase, headDim, family.ggufRopeLayout(), null, slidingWindow);
         }
 
         private static void positive(String what, int v) {
@@ -160,6 +197,8 @@ public final class SyntheticModel {
         RANDOM_NORMAL,
         /** all 1 (the RMSNorm weights) */
         ONES,
+        /** all 0 (the biases) */
+        ZEROS,
         /** the Llama 3 RoPE frequency divisors ({@link #llama3RopeFactors}) */
         LLAMA3_ROPE_FACTORS
     }
@@ -305,23 +344,37 @@ public final class SyntheticModel {
         BiFunction<String, long[], GgmlType> type =
                 (name, ne) -> mix.choose(name, ne, GgmlType.F32, tied).type();
         int dim = shape.dim;
-        int kvDim = shape.kvHeads * shape.headDim();
+        int kvDim = shape.kvHeads * shape.headDim;
         List<PlannedTensor> tensors = new ArrayList<>();
         if (shape.ropeScaling != null) {
-            tensors.add(new PlannedTensor("rope_freqs.weight", GgmlType.F32, new long[] {shape.headDim() / 2},
+            tensors.add(new PlannedTensor("rope_freqs.weight", GgmlType.F32, new long[] {shape.headDim / 2},
                     Init.LLAMA3_ROPE_FACTORS));
         }
         tensors.add(matrix("token_embd.weight", type, dim, shape.vocabSize));
+        int qDim = shape.qDim();
+        boolean fused = shape.family.has(Architecture.Trait.FUSED_PROJECTIONS);
         for (int l = 0; l < shape.layers; l++) {
             String b = "blk." + l + ".";
             tensors.add(new PlannedTensor(b + "attn_norm.weight", GgmlType.F32, new long[] {dim}, Init.ONES));
-            tensors.add(matrix(b + "attn_q.weight", type, dim, dim));
-            tensors.add(matrix(b + "attn_k.weight", type, dim, kvDim));
-            tensors.add(matrix(b + "attn_v.weight", type, dim, kvDim));
-            tensors.add(matrix(b + "attn_output.weight", type, dim, dim));
+            if (fused) {
+                tensors.add(matrix(b + "attn_qkv.weight", type, dim, qDim + 2 * kvDim));
+            } else {
+                tensors.add(matrix(b + "attn_q.weight", type, dim, qDim));
+                tensors.add(matrix(b + "attn_k.weight", type, dim, kvDim));
+                tensors.add(matrix(b + "attn_v.weight", type, dim, kvDim));
+            }
+            for (TensorRole role : shape.family.biases()) {
+                int rows = role == TensorRole.Q ? qDim : kvDim;
+                tensors.add(new PlannedTensor(role.gguf(l) + ".bias", GgmlType.F32, new long[] {rows}, Init.ZEROS));
+            }
+            tensors.add(matrix(b + "attn_output.weight", type, qDim, dim));
             tensors.add(new PlannedTensor(b + "ffn_norm.weight", GgmlType.F32, new long[] {dim}, Init.ONES));
-            tensors.add(matrix(b + "ffn_gate.weight", type, dim, shape.ffnDim));
-            tensors.add(matrix(b + "ffn_up.weight", type, dim, shape.ffnDim));
+            if (fused) {
+                tensors.add(matrix(b + "ffn_up.weight", type, dim, 2 * shape.ffnDim));
+            } else {
+                tensors.add(matrix(b + "ffn_gate.weight", type, dim, shape.ffnDim));
+                tensors.add(matrix(b + "ffn_up.weight", type, dim, shape.ffnDim));
+            }
             tensors.add(matrix(b + "ffn_down.weight", type, shape.ffnDim, dim));
         }
         tensors.add(new PlannedTensor("output_norm.weight", GgmlType.F32, new long[] {dim}, Init.ONES));
@@ -377,8 +430,9 @@ public final class SyntheticModel {
                         });
                     }
                     case ONES -> w.writeTensorRows(t.name, (row, r) -> Arrays.fill(row, 1f));
+                    case ZEROS -> w.writeTensorRows(t.name, (row, r) -> Arrays.fill(row, 0f));
                     case LLAMA3_ROPE_FACTORS -> w.writeTensorData(t.name,
-                            llama3RopeFactors(shape.headDim(), shape.ropeBase, shape.ropeScaling));
+                            llama3RopeFactors(shape.headDim, shape.ropeBase, shape.ropeScaling));
                 }
                 written += alignUp(t.bytes());
                 progress.update(written, total);
@@ -450,32 +504,48 @@ public final class SyntheticModel {
         return tokens;
     }
 
+    /**
+     * Phi-3: the first fillers become the tokens llama.cpp's vocabulary loader looks up by text
+     * in a model named Phi-3 ({@code <unk>}, {@code <s>}, {@code </s>}, {@code <|endoftext|>}).
+     */
+    private static String[] withFamilyTokens(String[] tokens, Architecture family) {
+        if (family == Architecture.PHI3) {
+            String[] named = {"<unk>", "<s>", "</s>", "<|endoftext|>"};
+            System.arraycopy(named, 0, tokens, 256, named.length);
+        }
+        return tokens;
+    }
+
     private static void putMetadata(GgufWriter w, Plan plan, long seed) {
         Shape s = plan.shape;
         int vocab = s.vocabSize;
-        w.putString("general.architecture", "llama")
+        String a = s.family.ggufName();
+        w.putString("general.architecture", a)
                 .putString("general.name", String.format(Locale.ROOT, "synthetic %s %s seed %d", s.name, plan.fileType.label, seed))
                 .putUint32("general.file_type", plan.fileType.id)
                 .putUint32("general.quantization_version", QUANTIZATION_VERSION)
-                .putUint32("llama.vocab_size", vocab)
-                .putUint32("llama.context_length", s.contextLength)
-                .putUint32("llama.embedding_length", s.dim)
-                .putUint32("llama.block_count", s.layers)
-                .putUint32("llama.feed_forward_length", s.ffnDim)
-                .putUint32("llama.attention.head_count", s.heads)
-                .putUint32("llama.attention.head_count_kv", s.kvHeads)
-                .putUint32("llama.attention.key_length", s.headDim())
-                .putUint32("llama.attention.value_length", s.headDim())
-                .putUint32("llama.rope.dimension_count", s.headDim())
-                .putFloat32("llama.rope.freq_base", s.ropeBase)
-                .putFloat32("llama.attention.layer_norm_rms_epsilon", s.rmsEps);
+                .putUint32(a + ".vocab_size", vocab)
+                .putUint32(a + ".context_length", s.contextLength)
+                .putUint32(a + ".embedding_length", s.dim)
+                .putUint32(a + ".block_count", s.layers)
+                .putUint32(a + ".feed_forward_length", s.ffnDim)
+                .putUint32(a + ".attention.head_count", s.heads)
+                .putUint32(a + ".attention.head_count_kv", s.kvHeads)
+                .putUint32(a + ".attention.key_length", s.headDim)
+                .putUint32(a + ".attention.value_length", s.headDim)
+                .putUint32(a + ".rope.dimension_count", s.headDim)
+                .putFloat32(a + ".rope.freq_base", s.ropeBase)
+                .putFloat32(a + ".attention.layer_norm_rms_epsilon", s.rmsEps);
+        if (s.slidingWindow > 0) {
+            w.putUint32(a + ".attention.sliding_window", s.slidingWindow);
+        }
         int[] types = new int[vocab];
         Arrays.fill(types, TOKEN_NORMAL);
         types[vocab - 2] = TOKEN_CONTROL;
         types[vocab - 1] = TOKEN_CONTROL;
         w.putString("tokenizer.ggml.model", "gpt2")
                 .putString("tokenizer.ggml.pre", "default")
-                .putStringArray("tokenizer.ggml.tokens", tokens(vocab))
+                .putStringArray("tokenizer.ggml.tokens", withFamilyTokens(tokens(vocab), s.family))
                 .putIntArray("tokenizer.ggml.token_type", types)
                 .putStringArray("tokenizer.ggml.merges")
                 .putUint32("tokenizer.ggml.bos_token_id", vocab - 2)

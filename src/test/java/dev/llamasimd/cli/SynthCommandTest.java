@@ -66,7 +66,7 @@ class SynthCommandTest {
         Path out = dir.resolve("m.gguf");
         Run shape = run(synth(out, "F32", new String[] {"--shape", "llama-7b"}));
         assertEquals(2, shape.exit());
-        assertTrue(shape.err().contains("llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b, custom"), shape.err());
+        assertTrue(shape.err().contains("llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b, qwen2.5-0.5b, mistral-7b, gemma-2b, phi-3-mini, custom"), shape.err());
         Run type = run(synth(out, "Q7_K", CUSTOM));
         assertEquals(2, type.exit());
         assertTrue(type.err().contains("Q4_K, Q5_K, Q6_K") && type.err().contains("Q4_K_M"), type.err());

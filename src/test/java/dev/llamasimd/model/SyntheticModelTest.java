@@ -261,6 +261,26 @@ class SyntheticModelTest {
     }
 
     @Test
+    void everyFamilyWritesAFileThatLoadsAsThatFamilyAndRuns(@TempDir Path dir) throws IOException {
+        for (Architecture family : Architecture.ALL) {
+            Shape shape = new Shape("small-" + family, family, 64, 2, 4, 2, family == Architecture.GEMMA ? 32 : 16,
+                    96, 300, 64, family.has(Architecture.Trait.TIED_BY_DEFAULT), 10000f, 1e-5f, null,
+                    family == Architecture.MISTRAL ? 8 : 0);
+            Path file = write(dir, family + ".gguf", shape, GgmlType.Q8_0, 5);
+            try (Llama llama = ModelLoader.load(file, Parallel.serial())) {
+                assertEquals(shape.config(), llama.config(), family.name());
+                State s = llama.newState(4, 64, false);
+                try (KvCache cache = llama.newCache(64)) {
+                    llama.forward(s, cache, new int[] {1, 2, 3, 4}, 0, 4, 0);
+                }
+                for (float v : s.logits) {
+                    assertTrue(Float.isFinite(v), family + ": non-finite logit");
+                }
+            }
+        }
+    }
+
+    @Test
     void namedShapesHaveTheRealParameterCountsAndFileSizes() {
         // The Hugging Face parameter counts, plus the RoPE factors (head dim / 2) of the Llama 3 shapes.
         long llama1b = 1_235_814_400L + 32;
@@ -269,6 +289,11 @@ class SyntheticModelTest {
         assertEquals(llama1b, SyntheticModel.plan(SyntheticModel.LLAMA_3_2_1B, GgmlType.F32).parameterCount());
         assertEquals(tinyllama, SyntheticModel.plan(SyntheticModel.TINYLLAMA_1_1B, GgmlType.F32).parameterCount());
         assertEquals(llama3b, SyntheticModel.plan(SyntheticModel.LLAMA_3_2_3B, GgmlType.F32).parameterCount());
+        // transformers' num_parameters() of the real models (qwen2.5 counts its q/k/v biases)
+        assertEquals(494_032_768L, SyntheticModel.plan(SyntheticModel.QWEN2_5_0_5B, GgmlType.F32).parameterCount());
+        assertEquals(7_241_732_096L, SyntheticModel.plan(SyntheticModel.MISTRAL_7B, GgmlType.F32).parameterCount());
+        assertEquals(2_506_172_416L, SyntheticModel.plan(SyntheticModel.GEMMA_2B, GgmlType.F32).parameterCount());
+        assertEquals(3_821_079_552L, SyntheticModel.plan(SyntheticModel.PHI_3_MINI, GgmlType.F32).parameterCount());
 
         Plan plan = SyntheticModel.plan(SyntheticModel.LLAMA_3_2_1B, GgmlType.Q8_0);
         assertEquals(16 * 9 + 3, plan.tensors().size(), "rope_freqs, token_embd, 9 per block, output_norm; no output");
@@ -326,7 +351,7 @@ class SyntheticModelTest {
     @Test
     void badShapesTypesAndNamesAreRefusedWithTheValidChoices() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.shape("llama-7b")).getMessage()
-                .contains("llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b, custom"));
+                .contains("llama-3.2-1b, tinyllama-1.1b, llama-3.2-3b, qwen2.5-0.5b, mistral-7b, gemma-2b, phi-3-mini, custom"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.plan(SMALL, "Q7_K")).getMessage()
                 .contains("F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS, BF16"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SyntheticModel.plan(SMALL, "IQ2_XS")).getMessage()
