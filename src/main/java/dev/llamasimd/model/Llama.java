@@ -11,7 +11,9 @@ import dev.llamasimd.kernels.Rope;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The Llama decoder. One {@link #forward} serves every path: a prompt is one call with
+ * The decoder of every family llama-simd runs (Llama, Qwen2, Mistral, Phi-3, Gemma): what sets a
+ * family apart is data ({@link Architecture}, {@link Config}, the biases in {@link Matrix}), read
+ * by the one forward pass. One {@link #forward} serves every path: a prompt is one call with
  * {@code T} = its length (each weight row is read once for the whole batch), a decode step is
  * {@code T = 1}, and "no KV cache" is an empty cache and the whole sequence every step.
  *

@@ -9,7 +9,10 @@ package dev.llamasimd.model;
  */
 public record Weights(Matrix tokenEmbedding, Layer[] layers, float[] outputNorm, Matrix output, float[] ropeInvFreq) {
 
-    /** One transformer block: pre-norm attention, then a pre-norm SwiGLU MLP. */
+    /**
+     * One transformer block: pre-norm attention, then a pre-norm gated MLP ({@code w1} gate,
+     * {@code w3} up, {@code w2} down); a projection's bias, if it has one, is in its {@link Matrix}.
+     */
     public record Layer(
             float[] attnNorm, Matrix wq, Matrix wk, Matrix wv, Matrix wo,
             float[] ffnNorm, Matrix w1, Matrix w2, Matrix w3) {}
