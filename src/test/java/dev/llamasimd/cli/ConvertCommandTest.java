@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code convert} end to end: progress and summary, the types, and what it refuses with which exit code. */
+/**
+ * {@code convert} end to end: progress and summary, the types, a family other than Llama, and
+ * what it refuses with which exit code.
+ */
 class ConvertCommandTest {
 
     /** Runs the command as Main would run it once registered: its error handling and exit codes. */
@@ -53,6 +56,21 @@ class ConvertCommandTest {
         assertTrue(r.err().contains("wrote " + out + " (Q8_0)"), r.err());
         try (GgufFile f = GgufFile.open(out)) {
             assertEquals(GgmlType.Q8_0, f.tensor("blk.0.attn_q.weight").type());
+        }
+    }
+
+    @Test
+    void convertsAPhi3DirectoryWithItsFusedTensors(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("phi3-F16.gguf");
+        Run r = run("--in", Shared.require("oracles/hf/phi3").toString(), "--out", out.toString(), "--type", "F16",
+                "--threads", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(15, r.err().lines().filter(l -> l.startsWith("[")).count(), r.err());
+        assertTrue(r.err().contains("blk.0.attn_qkv.weight") && r.err().contains("wrote " + out + " (F16)"), r.err());
+        try (GgufFile f = GgufFile.open(out)) {
+            assertEquals("phi3", f.metadata().getString("general.architecture"));
+            assertEquals(GgmlType.F16, f.tensor("blk.1.ffn_up.weight").type());
+            assertEquals(GgmlType.F32, f.tensor("blk.1.ffn_norm.weight").type());
         }
     }
 
@@ -95,10 +113,14 @@ class ConvertCommandTest {
         r = run("--in", dir.resolve("nowhere").toString(), "--out", out.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("no such directory"), r.err());
-        r = run("--in", Shared.require("oracles/hf/mistral").toString(), "--out", out.toString());
+        Path qwen3 = Files.createDirectories(dir.resolve("qwen3"));
+        Files.writeString(qwen3.resolve("config.json"), Files.readString(Path.of(seed, "config.json"))
+                .replace("LlamaForCausalLM", "Qwen3ForCausalLM"));
+        Files.copy(Path.of(seed, "model.safetensors"), qwen3.resolve("model.safetensors"));
+        r = run("--in", qwen3.toString(), "--out", out.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("error: ") && r.err().contains("config.json")
-                && r.err().contains("MistralForCausalLM") && r.err().contains("supported: LlamaForCausalLM"), r.err());
+                && r.err().contains("Qwen3ForCausalLM") && r.err().contains("supported: LlamaForCausalLM"), r.err());
         r = run("--in", seed, "--out", Path.of(seed, "model.safetensors").toString(), "--force");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("is model.safetensors of the input directory"), r.err());

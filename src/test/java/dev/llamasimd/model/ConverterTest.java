@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.llamasimd.generate.LogitsRun;
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufMetadata;
+import dev.llamasimd.io.GgufValueType;
 import dev.llamasimd.io.GgufWriter;
 import dev.llamasimd.io.HfModelDir;
 import dev.llamasimd.io.Json;
@@ -48,8 +49,9 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link Converter}: every Llama oracle converted to F32 runs with the logits of its Hugging Face
- * directory and of its golden file; tiny-kjv's conversion tokenizes as its directory does and
+ * {@link Converter}: every oracle (Llama, Llama with biases, Qwen2, Mistral, Phi-3, Gemma)
+ * converted to F32 runs with the logits of its Hugging Face directory and of its golden file, and
+ * each family has llama.cpp's architecture, keys and tensors; a Q8_0 conversion runs; tiny-kjv's conversion tokenizes as its directory does and
  * matches the shipped GGUFs tensor for tensor; the tokenizer keys reproduce llama.cpp's own
  * vocabulary files; the quantized types equal llama-quantize of the F32 conversion byte for
  * byte; and bad input is refused naming the file and the field or tensor.
@@ -79,7 +81,12 @@ class ConverterTest {
             new Case("hf/bf16", "oracles/hf/bf16", "oracles/hf/bf16/golden.safetensors", 1e-4),
             new Case("tiny-kjv", "models/tiny-kjv/hf", "models/tiny-kjv/golden/hf-golden.safetensors", 1e-4),
             new Case("stories260K", "oracles/llama2c/stories260K-hf", "oracles/llama2c/stories260K.golden.safetensors",
-                    1e-4));
+                    1e-4),
+            new Case("hf/qwen2", "oracles/hf/qwen2", "oracles/hf/qwen2/golden.safetensors", 5e-4),
+            new Case("hf/mistral", "oracles/hf/mistral", "oracles/hf/mistral/golden.safetensors", 5e-4),
+            new Case("hf/phi3", "oracles/hf/phi3", "oracles/hf/phi3/golden.safetensors", 5e-4),
+            new Case("hf/gemma", "oracles/hf/gemma", "oracles/hf/gemma/golden.safetensors", 5e-4),
+            new Case("hf/llama-bias", "oracles/hf/llama-bias", "oracles/hf/llama-bias/golden.safetensors", 5e-4));
 
     @BeforeAll
     static void pool() {
@@ -272,6 +279,241 @@ class ConverterTest {
         assertEquals(4, Converter.halfSplitRow(1, 8));
         assertEquals(1, Converter.halfSplitRow(2, 8));
         assertEquals(15, Converter.halfSplitRow(15, 8));
+    }
+
+    // --- the other families, as llama.cpp's converter writes them ---
+
+    /** The keys after the naming ones, up to the tokenizer's: each family's set, in its converter class's order. */
+    private static List<String> familyKeys(GgufMetadata md) {
+        List<String> keys = List.copyOf(md.keys());
+        return keys.subList(keys.indexOf("general.size_label") + 1, keys.indexOf("tokenizer.ggml.model"));
+    }
+
+    private static float[] hfFloats(HfModelDir hf, String name) {
+        return ConvertFixtures.floats(hf.tensor(name));
+    }
+
+    @Test
+    void qwen2HasItsBiasesAndTheBaseKeysWithoutPermutation() throws IOException {
+        try (HfModelDir hf = HfModelDir.open(Shared.require("oracles/hf/qwen2"));
+                GgufFile f = GgufFile.open(converted("oracles/hf/qwen2", FileType.ALL_F32))) {
+            GgufMetadata md = f.metadata();
+            assertEquals("qwen2", md.getString("general.architecture"));
+            assertEquals(List.of("qwen2.block_count", "qwen2.context_length", "qwen2.embedding_length",
+                    "qwen2.feed_forward_length", "qwen2.attention.head_count", "qwen2.attention.head_count_kv",
+                    "qwen2.rope.freq_base", "qwen2.attention.layer_norm_rms_epsilon", "general.file_type",
+                    "general.quantization_version"), familyKeys(md), "no head_dim in the config: no key length");
+            assertEquals(1e6f, md.getFloat("qwen2.rope.freq_base"));
+            assertEquals("qwen2.vocab_size", List.copyOf(md.keys()).getLast(),
+                    "no vocabulary: the size llama.cpp needs to load it, after tokenizer.ggml.model = none");
+            assertEquals(384, md.getInt("qwen2.vocab_size"));
+            assertEquals(32768, md.getInt("qwen2.context_length"));
+            assertFalse(f.tensors().containsKey("output.weight"), "tied");
+            for (int l = 0; l < 2; l++) {
+                for (String[] qkv : new String[][] {{"q", "128"}, {"k", "32"}, {"v", "32"}}) {
+                    Tensor b = f.tensor("blk." + l + ".attn_" + qkv[0] + ".bias");
+                    assertEquals(GgmlType.F32, b.type());
+                    assertArrayEquals(new long[] {Long.parseLong(qkv[1])}, b.ne());
+                    assertArrayEquals(hfFloats(hf, "model.layers." + l + ".self_attn." + qkv[0] + "_proj.bias"),
+                            ConvertFixtures.floats(b), "half-split RoPE: no permutation");
+                }
+                assertFalse(f.tensors().containsKey("blk." + l + ".attn_output.bias"));
+            }
+            assertEquals(-1, hf.tensor("model.layers.1.self_attn.k_proj.weight").data().mismatch(
+                    f.tensor("blk.1.attn_k.weight").data()), "k rows stay in transformers' order");
+        }
+    }
+
+    @Test
+    void mistralIsArchLlamaWithItsSlidingWindowAndPermutedRows() throws IOException {
+        try (HfModelDir hf = HfModelDir.open(Shared.require("oracles/hf/mistral"));
+                GgufFile f = GgufFile.open(converted("oracles/hf/mistral", FileType.ALL_F32))) {
+            GgufMetadata md = f.metadata();
+            assertEquals("llama", md.getString("general.architecture"));
+            assertEquals(32, md.getInt("llama.attention.sliding_window"));
+            assertEquals(GgufValueType.UINT32, md.valueType("llama.attention.sliding_window"));
+            assertEquals("llama.attention.sliding_window", familyKeys(md).get(familyKeys(md).size() - 2),
+                    "after LlamaModel's keys, before the quantization version");
+            assertEquals(32, md.getInt("llama.attention.key_length"));
+            assertEquals(320, md.getInt("llama.vocab_size"));
+            // head_dim 32: GGUF row 2i + j of a head is HF row j * 16 + i of it
+            Tensor k = hf.tensor("model.layers.0.self_attn.k_proj.weight");
+            Tensor gk = f.tensor("blk.0.attn_k.weight");
+            for (int[] rc : new int[][] {{0, 0}, {1, 16}, {2, 1}, {33, 48}}) {
+                assertEquals(-1, ConvertFixtures.rows(k, rc[1], 1).mismatch(ConvertFixtures.rows(gk, rc[0], 1)),
+                        "k row " + rc[0]);
+            }
+            assertTrue(f.tensors().containsKey("output.weight"));
+        }
+    }
+
+    @Test
+    void phi3KeepsItsFusedProjectionsAndHasItsKeys() throws IOException {
+        try (HfModelDir hf = HfModelDir.open(Shared.require("oracles/hf/phi3"));
+                GgufFile f = GgufFile.open(converted("oracles/hf/phi3", FileType.ALL_F32))) {
+            GgufMetadata md = f.metadata();
+            assertEquals("phi3", md.getString("general.architecture"));
+            assertEquals(List.of("phi3.context_length", "phi3.rope.scaling.original_context_length",
+                    "phi3.embedding_length", "phi3.feed_forward_length", "phi3.block_count", "phi3.attention.head_count",
+                    "phi3.attention.head_count_kv", "phi3.attention.layer_norm_rms_epsilon", "phi3.rope.dimension_count",
+                    "phi3.rope.freq_base", "general.file_type", "phi3.attention.sliding_window",
+                    "general.quantization_version"), familyKeys(md));
+            assertEquals(4096, md.getInt("phi3.rope.scaling.original_context_length"));
+            assertEquals(32, md.getInt("phi3.rope.dimension_count"));
+            assertEquals(0, md.getInt("phi3.attention.sliding_window"), "sliding_window null: 0, as the script writes it");
+            assertEquals(1e-5f, md.getFloat("phi3.attention.layer_norm_rms_epsilon"));
+            for (int l = 0; l < 2; l++) {
+                Tensor qkv = f.tensor("blk." + l + ".attn_qkv.weight");
+                Tensor up = f.tensor("blk." + l + ".ffn_up.weight");
+                assertArrayEquals(new long[] {128, 3 * 128}, qkv.ne());
+                assertArrayEquals(new long[] {128, 2 * 256}, up.ne(), "gate rows, then up rows");
+                assertEquals(-1, hf.tensor("model.layers." + l + ".self_attn.qkv_proj.weight").data().mismatch(qkv.data()));
+                assertEquals(-1, hf.tensor("model.layers." + l + ".mlp.gate_up_proj.weight").data().mismatch(up.data()));
+                for (String absent : List.of("attn_q", "attn_k", "attn_v", "ffn_gate")) {
+                    assertFalse(f.tensors().containsKey("blk." + l + "." + absent + ".weight"), absent);
+                }
+            }
+            assertEquals(3 + 2 * 6, f.tensors().size());
+        }
+    }
+
+    @Test
+    void gemmaNormsHoldOnePlusTheHfWeightsAndItHasNoOutputMatrix() throws IOException {
+        try (HfModelDir hf = HfModelDir.open(Shared.require("oracles/hf/gemma"));
+                GgufFile f = GgufFile.open(converted("oracles/hf/gemma", FileType.ALL_F32))) {
+            GgufMetadata md = f.metadata();
+            assertEquals("gemma", md.getString("general.architecture"));
+            assertEquals(List.of("gemma.context_length", "gemma.embedding_length", "gemma.block_count",
+                    "gemma.feed_forward_length", "gemma.attention.head_count", "gemma.attention.head_count_kv",
+                    "gemma.attention.layer_norm_rms_epsilon", "gemma.attention.key_length", "gemma.attention.value_length",
+                    "general.file_type", "general.quantization_version"), familyKeys(md));
+            assertEquals(32, md.getInt("gemma.attention.key_length"));
+            assertEquals(1, md.getInt("gemma.attention.head_count_kv"));
+            assertFalse(f.tensors().containsKey("output.weight"));
+            Map<String, String> norms = new LinkedHashMap<>();
+            norms.put("model.norm.weight", "output_norm.weight");
+            for (int l = 0; l < 2; l++) {
+                norms.put("model.layers." + l + ".input_layernorm.weight", "blk." + l + ".attn_norm.weight");
+                norms.put("model.layers." + l + ".post_attention_layernorm.weight", "blk." + l + ".ffn_norm.weight");
+            }
+            norms.forEach((hfName, name) -> {
+                float[] w = hfFloats(hf, hfName);
+                float[] expected = new float[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    expected[i] = 1f + w[i];
+                }
+                assertArrayEquals(expected, ConvertFixtures.floats(f.tensor(name)), name);
+            });
+            assertEquals(-1, hf.tensor("model.layers.0.self_attn.q_proj.weight").data().mismatch(
+                    f.tensor("blk.0.attn_q.weight").data()), "half-split RoPE: no permutation");
+        }
+    }
+
+    @Test
+    void llamaBiasesAreWrittenAndTheQueryAndKeyBiasesPermuted() throws IOException {
+        try (HfModelDir hf = HfModelDir.open(Shared.require("oracles/hf/llama-bias"));
+                GgufFile f = GgufFile.open(converted("oracles/hf/llama-bias", FileType.ALL_F32))) {
+            assertEquals("llama", f.metadata().getString("general.architecture"));
+            assertFalse(f.metadata().has("llama.attention.sliding_window"));
+            Map<String, Integer> heads = Map.of("q", 4, "k", 2);
+            for (TensorRole role : TensorRole.BIASED) {
+                float[] w = hfFloats(hf, role.hf(1) + ".bias");
+                float[] ours = ConvertFixtures.floats(f.tensor(role.gguf(1) + ".bias"));
+                String proj = role.hfInLayer().replace("self_attn.", "").replace("_proj", "");
+                Integer n = heads.get(proj);
+                float[] expected = new float[w.length];
+                for (int i = 0; i < w.length; i++) {
+                    // head_dim 24: value 2i + j of a head is HF value j * 12 + i of it
+                    expected[i] = n == null ? w[i] : w[(int) Converter.halfSplitRow(i, w.length / n)];
+                }
+                assertArrayEquals(expected, ours, role.gguf(1) + ".bias");
+            }
+            assertEquals(3 + 2 * (9 + 7), f.tensors().size());
+        }
+    }
+
+    /**
+     * Q8_0 of the families with biases, fused projections and (1 + w) norms: matrices Q8_0 (the
+     * bytes of quantize's Q8_0 of the F32 conversion), vectors F32, and it runs near the HF
+     * directory. These oracles' large weights (init 0.15 to 0.2) amplify Q8_0's rounding: the
+     * Llama path gives mistral 0.33 and llama-bias 0.18 too.
+     */
+    @TestFactory
+    Stream<DynamicTest> q8_0OfTheOtherFamiliesRuns() {
+        return Stream.of("qwen2", "phi3", "gemma").map(name -> DynamicTest.dynamicTest(name, () -> {
+            String dir = "oracles/hf/" + name;
+            Path gguf = converted(dir, FileType.MOSTLY_Q8_0);
+            try (GgufFile f = GgufFile.open(gguf)) {
+                assertEquals(7, f.metadata().getInt("general.file_type"));
+                for (Tensor t : f.tensors().values()) {
+                    assertEquals(t.rank() == 1 ? GgmlType.F32 : GgmlType.Q8_0, t.type(), t.name());
+                }
+            }
+            Path viaQuantize = tmp.resolve(name + "-quantized-Q8_0.gguf");
+            Quantizer.quantize(converted(dir, FileType.ALL_F32), viaQuantize,
+                    new Quantizer.Options(FileType.MOSTLY_Q8_0, false, false, 2), false, (i, n, t, from, to) -> { }, l -> { });
+            assertSameTensors(viaQuantize, gguf);
+            try (Golden g = new Golden(Shared.require(dir + "/golden.safetensors"))) {
+                int[] ids = g.ints("input_ids");
+                float[] hf = promptLogits(Shared.require(dir), ids);
+                float[] ours = promptLogits(gguf, ids);
+                double d = Compare.maxAbsDiff(ours, 0, hf, 0, hf.length);
+                int agree = 0;
+                int vocab = hf.length / ids.length;
+                for (int r = 0; r < ids.length; r++) {
+                    agree += argmax(ours, r * vocab, vocab) == argmax(hf, r * vocab, vocab) ? 1 : 0;
+                }
+                System.out.printf("convert hf/%-7s Q8_0 GGUF vs HF dir: max |diff| %.3g (max |logit| %.3g), argmax equal"
+                        + " at %d of %d rows%n", name, d, Compare.maxAbs(hf), agree, ids.length);
+                assertTrue(d <= 0.1 * Compare.maxAbs(hf), name + ": Q8_0 vs HF dir " + d);
+                assertTrue(agree >= ids.length * 4 / 5, name + ": argmax equal at " + agree + " of " + ids.length);
+            }
+        }));
+    }
+
+    private static int argmax(float[] v, int from, int n) {
+        int best = from;
+        for (int i = from + 1; i < from + n; i++) {
+            best = v[i] > v[best] ? i : best;
+        }
+        return best - from;
+    }
+
+    /**
+     * A Gemma vocabulary: the script's SentencePiece one, then GemmaModel's eot id and
+     * add_space_prefix = false (tokenizer_config.json's add_prefix_space is Llama's alone); from
+     * tokenizer.json alone it is refused, as the script only reads tokenizer.model.
+     */
+    @Test
+    void gemmaVocabularyGetsItsEotIdAndNoSpacePrefix(@TempDir Path dir) throws IOException {
+        Path hf = ConvertFixtures.copyDir(Shared.require("oracles/hf/gemma"), dir.resolve("gemma"));
+        String[] pieces = {"<pad>", "<eos>", "<bos>", "<unk>", "▁a", "▁b", "c", "d"};
+        Files.write(hf.resolve("tokenizer.model"), ConvertFixtures.sentencePieceModel(pieces,
+                new float[] {0, 0, 0, 0, -1, -2, -3, -4}, new int[] {3, 3, 3, 2, 1, 1, 1, 1}));
+        ConvertFixtures.writeJson(hf.resolve("tokenizer_config.json"), Map.of("add_prefix_space", true,
+                "add_bos_token", true, "add_eos_token", false));
+        Path gguf = dir.resolve("gemma.gguf");
+        Converter.Result r = convert(hf, gguf, FileType.ALL_F32);
+        assertEquals(List.of(), r.warnings());
+        try (GgufFile f = GgufFile.open(gguf)) {
+            GgufMetadata md = f.metadata();
+            List<String> keys = List.copyOf(md.keys());
+            assertEquals("llama", md.getString("tokenizer.ggml.model"));
+            assertEquals(256, md.getStringArray("tokenizer.ggml.tokens").length);
+            assertEquals(107, md.getInt("tokenizer.ggml.eot_token_id"));
+            assertEquals("tokenizer.ggml.add_space_prefix", keys.getLast());
+            assertFalse(md.getBoolean("tokenizer.ggml.add_space_prefix"));
+            assertEquals(2, md.getInt("tokenizer.ggml.bos_token_id"), "config.json's bos_token_id");
+            assertTrue(md.getBoolean("tokenizer.ggml.add_bos_token"));
+        }
+        Files.delete(hf.resolve("tokenizer.model"));
+        ConvertFixtures.writeJson(hf.resolve("tokenizer.json"), Map.of("model", Map.of("type", "BPE", "vocab", Map.of(),
+                "merges", List.of())));
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> convert(hf, dir.resolve("json.gguf"), FileType.ALL_F32));
+        assertTrue(e.getMessage().contains(hf.resolve("tokenizer.json").toString())
+                && e.getMessage().contains("read from tokenizer.model"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("json.gguf")));
     }
 
     @Test
@@ -747,22 +989,55 @@ class ConverterTest {
     @Test
     void unsupportedArchitectureIsRefusedNamingTheFileAndField(@TempDir Path dir) throws IOException {
         Path hf = ConvertFixtures.withConfig(Shared.require("oracles/hf/seed"), dir.resolve("m"),
-                cfg -> cfg.put("architectures", List.of("MistralForCausalLM")));
+                cfg -> cfg.put("architectures", List.of("Qwen3ForCausalLM")));
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> convert(hf, dir.resolve("out.gguf"), FileType.ALL_F32));
         assertTrue(e.getMessage().contains(hf.resolve("config.json").toString()) && e.getMessage().contains("architectures")
-                && e.getMessage().contains("MistralForCausalLM") && e.getMessage().contains("supported: LlamaForCausalLM"),
-                e.getMessage());
+                && e.getMessage().contains("Qwen3ForCausalLM") && e.getMessage().contains("supported: LlamaForCausalLM,"
+                + " Qwen2ForCausalLM, MistralForCausalLM, Phi3ForCausalLM, GemmaForCausalLM"), e.getMessage());
         Path noArch = ConvertFixtures.withConfig(Shared.require("oracles/hf/seed"), dir.resolve("n"),
                 cfg -> cfg.remove("architectures"));
         e = assertThrows(ModelFormatException.class, () -> convert(noArch, dir.resolve("out.gguf"), FileType.ALL_F32));
         assertTrue(e.getMessage().contains("'architectures' is missing"), e.getMessage());
-        Path qwen = Shared.require("oracles/hf/qwen2");
-        e = assertThrows(ModelFormatException.class, () -> convert(qwen, dir.resolve("out.gguf"), FileType.ALL_F32));
-        assertTrue(e.getMessage().contains("Qwen2ForCausalLM"), e.getMessage());
-        Path bias = Shared.require("oracles/hf/llama-bias");
-        e = assertThrows(ModelFormatException.class, () -> convert(bias, dir.resolve("out.gguf"), FileType.ALL_F32));
-        assertTrue(e.getMessage().contains("attention_bias"), e.getMessage());
+        Path mismatch = ConvertFixtures.withConfig(Shared.require("oracles/hf/seed"), dir.resolve("t"),
+                cfg -> cfg.put("architectures", List.of("MistralForCausalLM")));
+        e = assertThrows(ModelFormatException.class, () -> convert(mismatch, dir.resolve("out.gguf"), FileType.ALL_F32));
+        assertTrue(e.getMessage().contains("key 'model_type' is 'llama' but architectures names MistralForCausalLM"
+                + " (model_type mistral)"), e.getMessage());
+        assertEquals(List.of(), ConvertFixtures.ggufFiles(dir));
+    }
+
+    /** What the loader refuses, or what a family's GGUF keys as llama.cpp writes them cannot carry, is refused by name. */
+    @Test
+    void configsTheFamilyCannotCarryAreRefused(@TempDir Path dir) throws IOException {
+        record Refused(String oracle, String key, Object value, String message) {}
+        List<Refused> cases = List.of(
+                new Refused("qwen2", "use_sliding_window", true, "key 'use_sliding_window' is true"),
+                new Refused("qwen2", "rope_scaling", Map.of("rope_type", "llama3", "factor", 8.0),
+                        "key 'rope_scaling.rope_type' is 'llama3' (supported for qwen2: default, linear)"),
+                new Refused("phi3", "rope_scaling", Map.of("type", "longrope", "long_factor", List.of(1.0)),
+                        "key 'rope_scaling.rope_type' is 'longrope' (supported for phi3: default)"),
+                new Refused("phi3", "original_max_position_embeddings", null,
+                        "key 'original_max_position_embeddings' is missing"),
+                new Refused("gemma", "tie_word_embeddings", false, "key 'tie_word_embeddings' is false"),
+                new Refused("gemma", "rope_theta", 500000.0, "key 'rope_theta' is 500000.0"),
+                new Refused("gemma", "hidden_activation", "gelu", "key 'hidden_activation' is 'gelu'"
+                        + " (supported for gemma: gelu_pytorch_tanh)"),
+                new Refused("mistral", "partial_rotary_factor", 0.5, "key 'partial_rotary_factor' rotates 16 of 32"));
+        for (Refused c : cases) {
+            Path hf = ConvertFixtures.withConfig(Shared.require("oracles/hf/" + c.oracle()),
+                    dir.resolve(c.oracle() + "-" + c.key()), cfg -> cfg.put(c.key(), c.value()));
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> convert(hf, dir.resolve("out.gguf"), FileType.ALL_F32), c.toString());
+            assertTrue(e.getMessage().contains(hf.resolve("config.json").toString())
+                    && e.getMessage().contains(c.message()), e.getMessage());
+        }
+        Path noBias = ConvertFixtures.withoutTensor(Shared.require("oracles/hf/qwen2"), dir.resolve("no-bias"),
+                "model.layers.1.self_attn.k_proj.bias");
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> convert(noBias, dir.resolve("out.gguf"), FileType.ALL_F32));
+        assertTrue(e.getMessage().contains("tensor 'model.layers.1.self_attn.k_proj.bias' (GGUF blk.1.attn_k.bias) is"
+                + " missing: a qwen2 model has a bias on attn_k"), e.getMessage());
         assertEquals(List.of(), ConvertFixtures.ggufFiles(dir));
     }
 
