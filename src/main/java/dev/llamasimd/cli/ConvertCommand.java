@@ -14,18 +14,21 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code convert}: a Hugging Face Llama directory written as GGUF, as llama.cpp's convert_hf_to_gguf.py writes it. */
+/** {@code convert}: a Hugging Face directory of a supported family written as GGUF, as llama.cpp's convert_hf_to_gguf.py writes it. */
 @Command(
         name = "convert",
         mixinStandardHelpOptions = true,
         description = {
-            "Converts a Hugging Face Llama directory into a GGUF file.",
-            "The directory (LlamaForCausalLM: config.json,",
+            "Converts a Hugging Face model directory into a GGUF file.",
+            "The directory (LlamaForCausalLM, with or without biases, Qwen2ForCausalLM,",
+            "MistralForCausalLM, Phi3ForCausalLM or GemmaForCausalLM: config.json,",
             "model.safetensors or shards with model.safetensors.index.json in F32, F16",
             "or BF16, tokenizer.json or tokenizer.model, tokenizer_config.json) into a",
             "GGUF file as llama.cpp's convert_hf_to_gguf.py writes it: the same tensor",
-            "names, order and bytes (query and key rows permuted for GGUF's RoPE, Llama 3",
-            "scaling as rope_freqs.weight) and the same metadata keys.",
+            "names, order and bytes (query and key rows permuted for arch llama's RoPE,",
+            "Llama 3 scaling as rope_freqs.weight, Gemma's norms as 1 + w, Phi-3's fused",
+            "matrices as they are) and the same metadata keys (Mistral as arch llama,",
+            "plus llama.attention.sliding_window).",
             "",
             "Types: auto (the default, as the script's: BF16 for BF16 weights, else F16),",
             "F32, F16, BF16 and Q8_0 as the script writes them; any other llama-quantize",

@@ -117,7 +117,8 @@ public record QuantMix(FileType fileType, boolean pure, int layers, int gqa, boo
             return base == GgmlType.Q8_0 ? GgmlType.Q8_0 : GgmlType.Q6_K;
         }
         int layer = layer(name);
-        if (name.contains("attn_v.weight")) {
+        // Phi-3's fused attn_qkv is attention-v-like to llama-quantize (category_is_attn_v)
+        if (name.contains("attn_v.weight") || name.contains("attn_qkv.weight")) {
             GgmlType t = switch (fileType) {
                 case MOSTLY_Q2_K -> gqa >= 4 ? GgmlType.Q4_K : GgmlType.Q3_K;
                 case MOSTLY_Q3_K_M -> layer < 2 ? GgmlType.Q5_K : GgmlType.Q4_K;

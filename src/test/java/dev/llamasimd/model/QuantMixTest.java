@@ -55,6 +55,17 @@ class QuantMixTest {
     }
 
     @Test
+    void phi3sFusedQkvIsRaisedAsAttnV() {
+        Map<String, GgmlType> q4km = types(SyntheticModel.PHI_3_MINI, "Q4_K_M");
+        Map<String, GgmlType> q3kl = types(SyntheticModel.PHI_3_MINI, "Q3_K_L");
+        Set<Integer> more = layers(32);
+        for (int l = 0; l < 32; l++) {
+            assertEquals(more.contains(l) ? GgmlType.Q6_K : GgmlType.Q4_K, q4km.get("blk." + l + ".attn_qkv.weight"), "layer " + l);
+            assertEquals(GgmlType.Q5_K, q3kl.get("blk." + l + ".attn_qkv.weight"));
+        }
+    }
+
+    @Test
     void otherMixesOfTinyLlama() {
         SyntheticModel.Shape s = SyntheticModel.TINYLLAMA_1_1B; // 22 layers, untied, 32/4 heads
         Map<String, GgmlType> q3km = types(s, "Q3_K_M");
