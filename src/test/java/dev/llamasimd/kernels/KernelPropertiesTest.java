@@ -261,16 +261,59 @@ class KernelPropertiesTest {
         }
     }
 
-    @Property(tries = 200)
-    void sumIsPairwiseAndExactOnIntegers(@ForAll long seed) {
+    /**
+     * {@link Vec#sum} is the fixed pairwise fold (lane i += lane i + L/2, then L/4, ...) bit for
+     * bit, on lanes of mixed signs and magnitudes 2^-20..2^20, where float addition is far from
+     * associative and another order (left to right, or the JIT's {@code reduceLanes}) rounds
+     * differently.
+     */
+    @Property(tries = 500)
+    void sumIsTheFixedPairwiseFold(@ForAll long seed) {
         Random rnd = new Random(seed);
         float[] lanes = new float[Vec.L];
-        double expected = 0;
         for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = rnd.nextInt(2001) - 1000;
-            expected += lanes[i];
+            lanes[i] = (float) ((rnd.nextBoolean() ? 1 : -1) * (1 + rnd.nextDouble()) * Math.scalb(1.0, rnd.nextInt(41) - 20));
         }
-        assertEquals(expected, Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, lanes, 0)), 0.0);
+        assertEquals(Float.floatToRawIntBits(pairwise(lanes)),
+                Float.floatToRawIntBits(Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, lanes, 0))));
+    }
+
+    /**
+     * The property above tells orders apart: on these lanes the strided pairwise fold gives
+     * 2^-23, while the left-to-right sum and the tree of adjacent pairs both give 2^-24.
+     */
+    @Test
+    void sumOrderIsObservable() {
+        float[] lanes = new float[Vec.L];
+        lanes[0] = 1;
+        lanes[1] = 0x1p-24f;
+        lanes[Vec.L / 2] = -1;
+        lanes[Vec.L / 2 + 1] = 0x1p-24f;
+        float leftToRight = 0;
+        for (float f : lanes) {
+            leftToRight += f;
+        }
+        float[] adjacent = lanes.clone();
+        for (int n = adjacent.length; n > 1; n /= 2) {
+            for (int i = 0; i < n / 2; i++) {
+                adjacent[i] = adjacent[2 * i] + adjacent[2 * i + 1];
+            }
+        }
+        assertEquals(0x1p-23f, pairwise(lanes));
+        assertEquals(0x1p-24f, leftToRight);
+        assertEquals(0x1p-24f, adjacent[0]);
+        assertEquals(0x1p-23f, Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, lanes, 0)));
+    }
+
+    /** The reference fold, written out: lane i += lane i + h for h = L/2, L/4, ..., 1. */
+    private static float pairwise(float[] lanes) {
+        float[] a = lanes.clone();
+        for (int h = a.length / 2; h >= 1; h /= 2) {
+            for (int i = 0; i < h; i++) {
+                a[i] += a[i + h];
+            }
+        }
+        return a[0];
     }
 
     @Property(tries = 200)
