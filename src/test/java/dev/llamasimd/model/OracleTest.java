@@ -32,8 +32,9 @@ class OracleTest {
     }
 
     /**
-     * @param tieMargin greedy ids must agree up to the first golden step whose top-1 minus top-2
-     *                  margin is below this: past a near-tie a correct runtime may pick the other id
+     * @param tieMargin the free-running greedy ids may leave the golden ones only at a golden step
+     *                  whose top-1 minus top-2 margin is below this (at a near-tie a correct runtime
+     *                  may pick the other id), and must equal at least the first half of them
      */
     record Case(String name, String model, String golden, Kind kind, double tolerance, double tieMargin,
                 double argmaxShare) {
@@ -148,32 +149,29 @@ class OracleTest {
                     LogitsRun.uncached(model, Arrays.copyOf(sequence, prefix), 0), expected, prefix, vocab);
             // Free-running greedy from the prompt, cached and uncached.
             int n = greedy.length;
-            int agree = agreeingPrefix(c, expected, T, vocab, greedy);
             int[] cached = LogitsRun.cached(model, input, T, n).generated();
-            assertArrayEquals(Arrays.copyOf(greedy, agree), Arrays.copyOf(cached, agree),
-                    c + ": cached greedy ids " + Arrays.toString(cached));
+            int agree = Arrays.mismatch(greedy, cached);
+            agree = agree < 0 ? n : agree;
+            if (agree < n) {
+                double margin = margin(expected, T - 1 + agree, vocab);
+                assertTrue(margin < c.tieMargin(), c + ": cached greedy ids " + Arrays.toString(cached)
+                        + " leave the golden ones at step " + agree + ", whose top-1 minus top-2 margin " + margin
+                        + " is no near-tie (< " + c.tieMargin() + ")");
+            }
+            assertTrue(2 * agree >= n, c + ": only " + agree + " of " + n + " greedy ids compared equal to the golden ones");
             if (rows <= UNCACHED_MAX_ROWS) {
                 int[] uncached = LogitsRun.uncached(model, input, n).generated();
                 assertArrayEquals(cached, uncached, c + ": uncached greedy ids differ from cached");
             }
-            System.out.printf("%-26s greedy ids equal for %d of %d (the rest follows a near-tie)%n", c, agree, n);
+            System.out.printf("%-26s greedy ids equal for %d of %d%s%n", c, agree, n, agree < n ? " (then a near-tie)" : "");
         }
     }
 
-    /**
-     * How many greedy ids must match: all, unless the golden chain passes a near-tie (top-1 minus
-     * top-2 below the case's margin), after which a correct runtime may legitimately diverge.
-     */
-    private static int agreeingPrefix(Case c, float[] expected, int T, int vocab, int[] greedy) {
-        for (int k = 0; k < greedy.length; k++) {
-            int row = T - 1 + k;
-            float[] r = Arrays.copyOfRange(expected, row * vocab, (row + 1) * vocab);
-            Arrays.sort(r);
-            if (r[vocab - 1] - r[vocab - 2] < c.tieMargin()) {
-                return k;
-            }
-        }
-        return greedy.length;
+    /** Top-1 minus top-2 of a golden row. */
+    private static double margin(float[] expected, int row, int vocab) {
+        float[] r = Arrays.copyOfRange(expected, row * vocab, (row + 1) * vocab);
+        Arrays.sort(r);
+        return r[vocab - 1] - r[vocab - 2];
     }
 
     private static void report(Case c, String path, LogitsRun.Result r, float[] expected, int rows, int vocab) {
