@@ -7,30 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Tensor;
+import dev.llamasimd.testing.Shared;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Reads the GGUF oracles in {@code ../shared} (skipped when that folder is absent). */
+/** Reads real GGUF files: stories260K ships with the tests, the llama.cpp Q8_0 file is in {@code ../shared}. */
 class GgufRealFilesTest {
     @TempDir
     Path dir;
 
-    static Path shared(String relative) {
-        String root = System.getProperty("llamasimd.shared", "../shared");
-        Path file = Path.of(root).resolve(relative);
-        Assumptions.assumeTrue(Files.isRegularFile(file), "oracle " + file + " is absent (the shared folder is expected beside the project): skipping");
-        return file;
-    }
-
     @Test
     void stories260K() throws IOException {
-        Path file = shared("oracles/llama2c/stories260K-F32.gguf");
+        Path file = Shared.require("oracles/llama2c/stories260K-F32.gguf");
         try (GgufFile g = GgufFile.open(file)) {
             assertEquals(3, g.version());
             assertEquals(47, g.tensors().size());
@@ -77,7 +72,7 @@ class GgufRealFilesTest {
 
     @Test
     void llamaCppQ8_0() throws IOException {
-        Path file = shared("oracles/llamacpp/tiny-llama-spm-d64-Q8_0.gguf");
+        Path file = Shared.require("oracles/llamacpp/tiny-llama-spm-d64-Q8_0.gguf");
         try (GgufFile g = GgufFile.open(file)) {
             assertEquals(3, g.version());
             GgufMetadata m = g.metadata();
@@ -100,21 +95,20 @@ class GgufRealFilesTest {
     }
 
     /** Copying metadata and tensors through the writer reproduces the llama.cpp-written files byte for byte. */
-    @Test
-    void rewritingReproducesTheFiles() throws IOException {
-        for (String name : List.of("oracles/llama2c/stories260K-F32.gguf", "oracles/llamacpp/tiny-llama-spm-d64-Q8_0.gguf")) {
-            Path file = shared(name);
-            Path copy = dir.resolve(file.getFileName());
-            try (GgufFile g = GgufFile.open(file); GgufWriter w = GgufWriter.create(copy)) {
-                w.putAll(g.metadata());
-                for (Tensor t : g.tensors().values()) {
-                    w.addTensor(t.name(), t.type(), t.ne());
-                }
-                for (Tensor t : g.tensors().values()) {
-                    w.writeTensorData(t.name(), t.data());
-                }
+    @ParameterizedTest
+    @ValueSource(strings = {"oracles/llama2c/stories260K-F32.gguf", "oracles/llamacpp/tiny-llama-spm-d64-Q8_0.gguf"})
+    void rewritingReproducesTheFile(String name) throws IOException {
+        Path file = Shared.require(name);
+        Path copy = dir.resolve(file.getFileName());
+        try (GgufFile g = GgufFile.open(file); GgufWriter w = GgufWriter.create(copy)) {
+            w.putAll(g.metadata());
+            for (Tensor t : g.tensors().values()) {
+                w.addTensor(t.name(), t.type(), t.ne());
             }
-            assertEquals(-1, Files.mismatch(file, copy), name);
+            for (Tensor t : g.tensors().values()) {
+                w.writeTensorData(t.name(), t.data());
+            }
         }
+        assertEquals(-1, Files.mismatch(file, copy), name);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufMetadata;
+import dev.llamasimd.testing.Shared;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,8 +63,8 @@ class NaiveMergeProperties {
     static {
         SPM.add(Vocab.read(TestVocabs.spmFile("naive-spm.gguf", w -> { })));
         BYTE_LEVEL.add(Vocab.read(TestVocabs.byteLevelFile("naive-bpe.gguf", "gpt-2", w -> { })));
-        TestVocabs.shared("tokenizers/ggml-vocab-llama-spm.gguf").ifPresent(p -> SPM.add(Vocab.read(p)));
-        TestVocabs.shared("tokenizers/ggml-vocab-gpt-2.gguf").ifPresent(p -> BYTE_LEVEL.add(Vocab.read(p)));
+        Shared.find("tokenizers/ggml-vocab-llama-spm.gguf").ifPresent(p -> SPM.add(Vocab.read(p)));
+        Shared.find("tokenizers/ggml-vocab-gpt-2.gguf").ifPresent(p -> BYTE_LEVEL.add(Vocab.read(p)));
     }
 
     @Property(tries = 300)

@@ -3,6 +3,7 @@ package dev.llamasimd.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.testing.Shared;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -34,7 +35,7 @@ class RoundTripProperties {
 
     private static void addIfShared(List<Tokenizer> list, String vocab) {
         String file = "tokenizers/ggml-vocab-" + vocab + ".gguf";
-        TestVocabs.shared(file).ifPresentOrElse(p -> list.add(Tokenizers.load(p)),
+        Shared.find(file).ifPresentOrElse(p -> list.add(Tokenizers.load(p)),
                 () -> System.out.println("RoundTripProperties runs without " + file + ": it is absent"));
     }
 

@@ -1,14 +1,12 @@
 package dev.llamasimd.tokenizer;
 
 import dev.llamasimd.io.GgufWriter;
-import dev.llamasimd.testing.Shared;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -123,19 +121,6 @@ final class TestVocabs {
             w.putUint32("tokenizer.ggml.eos_token_id", tokens.size() - 1);
             extra.accept(w);
         });
-    }
-
-    /**
-     * A reference file by its path under ../shared: the copy in src/test/resources/shared if there is one,
-     * else the one in ../shared, else empty (unlike {@code Shared.require}, without skipping the test).
-     */
-    static Optional<Path> shared(String relative) {
-        Path copy = Path.of("src/test/resources/shared").resolve(relative).toAbsolutePath();
-        if (Files.exists(copy)) {
-            return Optional.of(copy);
-        }
-        Path file = Shared.root().resolve(relative);
-        return Files.exists(file) ? Optional.of(file) : Optional.empty();
     }
 
     /** Writes a GGUF file of metadata only. */
