@@ -2,6 +2,7 @@ package dev.llamasimd.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llamasimd.io.Json;
 import dev.llamasimd.testing.Shared;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.TestFactory;
  * llama.cpp), reproduced exactly through the tokenizer, the session and the sampler.
  */
 class EndToEndTest {
-    /** Q8_0 ids are compared up to the first reference step closer than this to a tie (README). */
+    /** Q8_0 ids may leave the reference only at a step whose top-1 minus top-2 margin is below this (README). */
     private static final double Q8_NEAR_TIE = 0.3;
 
     record Model(String name, String path, String reference, boolean stopAtNearTie) {}
@@ -47,22 +48,23 @@ class EndToEndTest {
                     g = s.generate(prompt.getString("prompt"),
                             GenerationParams.of(SamplingParams.GREEDY, n).withStopAtEndOfGeneration(false), null);
                 }
-                int agree = expected.length;
-                if (m.stopAtNearTie()) {
-                    List<Object> margins = ref.getList("top1_top2_margins");
-                    for (int k = 0; k < margins.size(); k++) {
-                        if (((Number) margins.get(k)).doubleValue() < Q8_NEAR_TIE) {
-                            agree = k;
-                            break;
-                        }
-                    }
+                int agree = Arrays.mismatch(expected, g.tokens());
+                agree = agree < 0 ? expected.length : agree;
+                if (agree < expected.length) {
+                    assertTrue(m.stopAtNearTie(), m.name() + ": " + prompt.getString("prompt") + ": greedy ids "
+                            + Arrays.toString(g.tokens()) + " differ from the reference at step " + agree);
+                    double margin = ((Number) ref.getList("top1_top2_margins").get(agree)).doubleValue();
+                    assertTrue(margin < Q8_NEAR_TIE, m.name() + ": " + prompt.getString("prompt") + ": greedy ids "
+                            + Arrays.toString(g.tokens()) + " leave the reference at step " + agree
+                            + ", whose top-1 minus top-2 margin " + margin + " is no near-tie (< " + Q8_NEAR_TIE + ")");
                 }
-                assertArrayEquals(Arrays.copyOf(expected, agree), Arrays.copyOf(g.tokens(), agree),
-                        m.name() + ": " + prompt.getString("prompt"));
+                // At least a third: the Q8_0 model leaves the reference at its near-ties after 22 of 48 ids at the earliest.
+                assertTrue(3 * agree >= expected.length, m.name() + ": " + prompt.getString("prompt") + ": only "
+                        + agree + " of " + expected.length + " greedy ids equal to the reference");
                 if (agree == expected.length) {
                     assertEquals(ref.getString("text"), g.text(), m.name() + ": " + prompt.getString("prompt"));
                 }
-                System.out.printf("%-20s %-32s %d/%d greedy ids compared and equal%n", m.name(),
+                System.out.printf("%-20s %-32s %d/%d greedy ids equal%n", m.name(),
                         prompt.getString("prompt"), agree, expected.length);
             }
         }
