@@ -53,7 +53,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--pure", description = "with a llama-quantize type: every matrix gets TYPE")
     boolean pure;
 
-    @Option(names = "--threads", paramLabel = "N", description = "encoding threads (default: the number of processors)")
+    @Option(names = "--threads", paramLabel = "N", description = "encoding threads, 1 to 256; more than the processors are capped (default: the number of processors)")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--force", description = "replace FILE.gguf if it exists")
@@ -67,9 +67,7 @@ final class ConvertCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage() + ", or auto");
         }
-        if (threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
-        }
+        threads = Threads.check(spec, threads);
         if (!Files.isDirectory(in)) {
             throw new IOException(in + ": no such directory (give the Hugging Face model directory)");
         }

@@ -9,14 +9,12 @@ final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "a .gguf file or a Hugging Face directory")
     Path model;
 
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: the number of processors)")
+    @Option(names = "--threads", paramLabel = "N", description = "worker threads, 1 to 256; more than the processors are capped (default: the number of processors)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    /** {@code --threads}, or a usage error (exit 2) for fewer than 1. */
+    /** {@code --threads} as {@link Threads#check} allows it (and from then on in {@link #threads}). */
     int threads(CommandLine.Model.CommandSpec spec) {
-        if (threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
-        }
+        threads = Threads.check(spec, threads);
         return threads;
     }
 }

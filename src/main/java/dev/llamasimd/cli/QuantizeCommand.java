@@ -51,7 +51,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--allow-requantize", description = "re-encode tensors that are already quantized in another type")
     boolean allowRequantize;
 
-    @Option(names = "--threads", paramLabel = "N", description = "encoding threads (default: the number of processors)")
+    @Option(names = "--threads", paramLabel = "N", description = "encoding threads, 1 to 256; more than the processors are capped (default: the number of processors)")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--force", description = "replace FILE.gguf if it exists")
@@ -65,9 +65,7 @@ final class QuantizeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (threads < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
-        }
+        threads = Threads.check(spec, threads);
         if (!Files.isRegularFile(in)) {
             throw new IOException(in + ": no such file");
         }

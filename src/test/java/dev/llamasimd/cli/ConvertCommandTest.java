@@ -109,7 +109,7 @@ class ConvertCommandTest {
         assertTrue(r.err().contains("unknown or unsupported type 'Q7_X'") && r.err().contains("or auto"), r.err());
         r = run("--in", seed, "--out", out.toString(), "--threads", "0");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("--threads must be at least 1"), r.err());
+        assertTrue(r.err().contains("--threads must be from 1 to 256, not 0"), r.err());
         r = run("--in", dir.resolve("nowhere").toString(), "--out", out.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("no such directory"), r.err());

@@ -65,7 +65,19 @@ class GenerateCommandTest {
         assertEquals(2, run("generate", "--model", MODEL, "--prompt", "x", "--system", "s").exit(), "--system without --chat");
         assertEquals(2, run("generate", "--model", MODEL, "--prompt", "x", "--top-p", "2").exit(), "--top-p 2");
         assertEquals(2, run("generate", "--model", MODEL, "--prompt", "x", "--threads", "0").exit(), "--threads 0");
+        Run huge = run("generate", "--model", MODEL, "--prompt", "x", "--threads", "100000");
+        assertEquals(2, huge.exit(), "--threads 100000");
+        assertTrue(huge.err().startsWith("--threads must be from 1 to 256, not 100000"), huge.err());
         assertEquals(2, run("generate", "--model", MODEL).exit(), "missing --prompt");
+    }
+
+    @Test
+    void moreThreadsThanProcessorsAreCappedAndSaid() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        Run r = run("generate", "--model", MODEL, "--prompt", "In the beginning", "--max-tokens", "2", "--temperature", "0",
+                "--threads", "256");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(processors >= 256 || r.err().contains("--threads 256: this JVM sees " + processors + " processor"), r.err());
     }
 
     @Test
