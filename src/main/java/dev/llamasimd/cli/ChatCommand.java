@@ -53,8 +53,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "512", description = "the most tokens per answer (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--ctx", paramLabel = "N", defaultValue = "0", description = "context size in tokens (default: the model's, at most 4096)")
-    int ctx;
+    @Option(names = "--ctx", paramLabel = "N", description = "context size in tokens, ≥ 1 (default: the model's, at most 4096)")
+    Integer ctx;
 
     @Option(names = "--chat-template", paramLabel = "NAME", description = "use this chat template instead of the model's")
     String chatTemplate;
@@ -65,7 +65,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long seed = sampling.seed != null ? sampling.seed : ThreadLocalRandom.current().nextLong();
         GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens));
-        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(ctx)
+        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
                 .withChatTemplate(chatTemplate));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (LlamaModel model = Loading.load(spec, modelOptions, err);

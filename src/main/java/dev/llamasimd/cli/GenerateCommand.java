@@ -42,8 +42,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256", description = "the most tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--ctx", paramLabel = "N", defaultValue = "0", description = "context size in tokens (default: the model's, at most 4096)")
-    int ctx;
+    @Option(names = "--ctx", paramLabel = "N", description = "context size in tokens, ≥ 1 (default: the model's, at most 4096)")
+    Integer ctx;
 
     @Option(names = "--no-kv-cache", description = "recompute the whole sequence for every new token (the uncached loop)")
     boolean noKvCache;
@@ -73,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
         long seed = sampling.seed != null ? sampling.seed : ThreadLocalRandom.current().nextLong();
         GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens)
                 .withStopStrings(stops));
-        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(ctx)
+        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
                 .withKvCache(!noKvCache).withChatTemplate(chatTemplate));
         try (LlamaModel model = Loading.load(spec, modelOptions, err)) {
             if (trace) {

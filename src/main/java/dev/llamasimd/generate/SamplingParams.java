@@ -32,8 +32,8 @@ public record SamplingParams(
     public static final SamplingParams GREEDY = DEFAULTS.withTemperature(0);
 
     public SamplingParams {
-        if (Float.isNaN(temperature)) {
-            throw new IllegalArgumentException("temperature is NaN");
+        if (!(temperature >= 0) || Float.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be a number ≥ 0 (0: greedy), not " + temperature);
         }
         if (topK < 0) {
             throw new IllegalArgumentException("top-k must be ≥ 0, not " + topK);

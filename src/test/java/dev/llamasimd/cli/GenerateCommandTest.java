@@ -69,6 +69,12 @@ class GenerateCommandTest {
         assertEquals(2, huge.exit(), "--threads 100000");
         assertTrue(huge.err().startsWith("--threads must be from 1 to 256, not 100000"), huge.err());
         assertEquals(2, run("generate", "--model", MODEL).exit(), "missing --prompt");
+        Run ctx = run("generate", "--model", MODEL, "--prompt", "x", "--ctx", "0");
+        assertEquals(2, ctx.exit(), "--ctx 0");
+        assertTrue(ctx.err().startsWith("--ctx must be at least 1, not 0"), ctx.err());
+        Run temperature = run("generate", "--model", MODEL, "--prompt", "x", "--temperature", "-1");
+        assertEquals(2, temperature.exit(), "--temperature -1");
+        assertTrue(temperature.err().startsWith("temperature must be a number ≥ 0 (0: greedy), not -1.0"), temperature.err());
     }
 
     @Test
