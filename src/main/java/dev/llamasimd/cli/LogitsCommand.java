@@ -8,6 +8,7 @@ import dev.llamasimd.model.ModelLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,9 +23,13 @@ import picocli.CommandLine.Option;
             "Computes the logits of every position of a prompt of token ids.",
             "Writes T rows; with --greedy K, continues K tokens greedily, prints their",
             "ids on one line and adds the K-1 rows that chose tokens 2..K (T+K-1 rows",
-            "in all)."
+            "in all). Without --out, prints the last row's 10 most likely ids",
+            "(rank, id, logit)."
         })
 final class LogitsCommand implements Callable<Integer> {
+    /** Ids printed when there is no {@code --out}. */
+    private static final int TOP = 10;
+
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -76,6 +81,8 @@ final class LogitsCommand implements Callable<Integer> {
             }
             if (out != null) {
                 Npy.write(out, r.logits(), r.rows(), r.vocab());
+            } else {
+                printTop(stdout, r, TOP);
             }
             err.printf("model loaded in %.0f ms; %d prompt tokens in %.1f ms (%.1f tokens/s)", (loaded - t0) / 1e6,
                     tokens.length, r.promptNanos() / 1e6, tokens.length / (r.promptNanos() / 1e9));
@@ -86,9 +93,30 @@ final class LogitsCommand implements Callable<Integer> {
             err.printf("; %s, %s%n", path.noKvCache ? "no KV cache" : "KV cache", Startup.vectorDescription());
             if (out != null) {
                 err.printf("wrote %d x %d logits to %s%n", r.rows(), r.vocab(), out);
+            } else {
+                err.printf("(the top %d of the last of %d rows; --out FILE.npy writes every logit)%n", TOP, r.rows());
             }
             err.flush();
         }
         return 0;
+    }
+
+    /** Without {@code --out}: the last row's most likely ids, one {@code rank id logit} line each. */
+    private static void printTop(PrintWriter out, LogitsRun.Result r, int k) {
+        int vocab = r.vocab();
+        int base = (r.rows() - 1) * vocab;
+        float[] logits = r.logits();
+        Integer[] ids = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) {
+            ids[i] = i;
+        }
+        Arrays.sort(ids, (a, b) -> {
+            int byLogit = Float.compare(logits[base + b], logits[base + a]);
+            return byLogit != 0 ? byLogit : Integer.compare(a, b);
+        });
+        for (int i = 0; i < Math.min(k, vocab); i++) {
+            out.printf(Locale.ROOT, "%d %d %.6f%n", i + 1, ids[i], logits[base + ids[i]]);
+        }
+        out.flush();
     }
 }

@@ -19,6 +19,34 @@ import org.junit.jupiter.api.io.TempDir;
 /** The {@code logits} command end to end: arguments, output file, printed ids and exit codes. */
 class LogitsCommandTest {
     @Test
+    void withoutOutTheLastRowsTopIdsArePrinted(@TempDir Path dir) {
+        Path model = Shared.require("oracles/llama2c/stories260K-F32.gguf");
+        try (Golden g = new Golden(Shared.require("oracles/llama2c/stories260K.golden.safetensors"))) {
+            int[] input = g.ints("input_ids");
+            String tokens = Arrays.stream(input).mapToObj(Integer::toString).collect(Collectors.joining(","));
+            Run r = run("logits", "--model", model.toString(), "--tokens", tokens);
+            assertEquals(0, r.exit(), r.err());
+            String[] lines = r.out().strip().split("\n");
+            assertEquals(10, lines.length, r.out());
+            float[] golden = g.floats("logits");
+            int vocab = 512;
+            int last = (input.length - 1) * vocab;
+            int argmax = 0;
+            for (int i = 1; i < vocab; i++) {
+                argmax = golden[last + i] > golden[last + argmax] ? i : argmax;
+            }
+            String[] first = lines[0].split(" ");
+            assertEquals("1", first[0]);
+            assertEquals(argmax, Integer.parseInt(first[1]), "rank 1 is the golden argmax");
+            assertEquals(golden[last + argmax], Float.parseFloat(first[2]), 1e-4);
+            for (int i = 1; i < lines.length; i++) {
+                assertTrue(Float.parseFloat(lines[i].split(" ")[2]) <= Float.parseFloat(lines[i - 1].split(" ")[2]), r.out());
+            }
+            assertTrue(r.err().contains("--out FILE.npy writes every logit"), r.err());
+        }
+    }
+
+    @Test
     void allThreePathsWriteTheSameLogitsAndGreedyIds(@TempDir Path dir) {
         Path model = Shared.require("oracles/llama2c/stories260K-F32.gguf");
         try (Golden g = new Golden(Shared.require("oracles/llama2c/stories260K.golden.safetensors"))) {
