@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * llama-bench-style measurements: prompt processing (prefill) and text generation (decode)
@@ -36,7 +37,13 @@ public final class Benchmark {
      * @param useKvCache    false times the uncached loop (each decode step recomputes the whole sequence)
      * @param warmUp        run {@link WarmUp} after loading, before the first (cold) prefill
      */
-    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache, boolean warmUp) {
+    /**
+     * @param fitPrompts  shorten prompts longer than the model's context (the command's defaults),
+     *                    saying so through the progress callback; otherwise they are an error
+     * @param fitGenerate the same for the tokens to generate
+     */
+    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache, boolean warmUp,
+                          boolean fitPrompts, boolean fitGenerate) {
         public Options {
             promptLengths = promptLengths.clone();
             if (promptLengths.length == 0 || Arrays.stream(promptLengths).anyMatch(n -> n < 1)) {
@@ -67,6 +74,25 @@ public final class Benchmark {
 
     private Benchmark() {}
 
+    /** {@code o} within a context of {@code context} positions: shortened where it may be, else an error. */
+    private static Options fitted(Options o, int context, Consumer<String> progress) {
+        int longest = Arrays.stream(o.promptLengths()).max().orElseThrow();
+        boolean promptsFit = longest <= context;
+        boolean generateFits = o.generate() < context;
+        if (promptsFit && generateFits) {
+            return o;
+        }
+        if (!promptsFit && !o.fitPrompts() || !generateFits && !o.fitGenerate()) {
+            throw new IllegalArgumentException("the model's context is " + context + " tokens: --prompt " + longest
+                    + " and --gen " + o.generate() + " must be at most " + context + " and " + (context - 1));
+        }
+        int[] prompts = Arrays.stream(o.promptLengths()).map(p -> Math.min(p, context)).distinct().toArray();
+        int generate = Math.min(o.generate(), context - 1);
+        progress.accept("the model's context is " + context + " tokens: --prompt "
+                + Arrays.stream(prompts).mapToObj(Integer::toString).collect(Collectors.joining(",")) + " --gen " + generate);
+        return new Options(prompts, generate, o.repeat(), o.useKvCache(), o.warmUp(), false, false);
+    }
+
     public static Result run(Path path, int threads, Options o, Consumer<String> progress) {
         try (Parallel parallel = Parallel.pool(threads)) {
             long t0 = System.nanoTime();
@@ -80,12 +106,9 @@ public final class Benchmark {
                     warmUpMillis = (System.nanoTime() - w0) / 1_000_000;
                 }
                 Config c = llama.config();
+                o = fitted(o, c.contextLength(), progress);
                 int longest = Arrays.stream(o.promptLengths()).max().orElseThrow();
                 int capacity = Math.max(longest, 1 + o.generate());
-                if (capacity > c.contextLength()) {
-                    throw new IllegalArgumentException("a prompt of " + longest + " or " + o.generate()
-                            + " generated tokens exceed the model's context length " + c.contextLength());
-                }
                 int[] tokens = new SplittableRandom(1).ints(capacity, 0, c.vocabSize()).toArray();
                 Map<Integer, Double> prefill = new LinkedHashMap<>();
                 Map<Integer, Double> ttft = new LinkedHashMap<>();

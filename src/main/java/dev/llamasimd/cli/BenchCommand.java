@@ -72,7 +72,9 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int threads = modelOptions.threads(spec);
-        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache, warmUp));
+        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache, warmUp,
+                !spec.commandLine().getParseResult().hasMatchedOption("--prompt"),
+                !spec.commandLine().getParseResult().hasMatchedOption("--gen")));
         Benchmark.Result r = Benchmark.run(modelOptions.model, threads, options, step -> {
             err.println("bench: " + step);
             err.flush();

@@ -61,6 +61,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void defaultPromptsAreFittedToTheModelsContextExplicitOnesAreNot() {
+        Run r = run("bench", "--model", MODEL, "--gen", "2", "--repeat", "1", "--threads", "2");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("the model's context is 256 tokens: --prompt 128,256 --gen 2"), r.err());
+        assertTrue(r.out().contains("pp256"), r.out());
+        Run explicit = run("bench", "--model", MODEL, "--prompt", "300", "--gen", "2", "--repeat", "1");
+        assertTrue(explicit.exit() != 0, explicit.out());
+        assertTrue(explicit.err().contains("the model's context is 256 tokens: --prompt 300 and --gen 2 must be at most 256 and 255"),
+                explicit.err());
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() {
         assertEquals(2, run("bench", "--model", MODEL, "--gen", "0").exit());
         assertEquals(2, run("bench", "--model", MODEL, "--prompt", "0").exit());
