@@ -39,6 +39,16 @@ public final class Main implements Runnable {
     /** Runs the command line with the given output streams and returns the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+        // a usage error is its message and where the help is, not the whole help
+        cli.setParameterExceptionHandler((e, args2) -> {
+            CommandLine cmd = e.getCommandLine();
+            PrintWriter w = cmd.getErr();
+            w.println(e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+            w.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+            w.flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter w = cmd.getErr();
             if (e instanceof ModelFormatException || e instanceof IllegalArgumentException

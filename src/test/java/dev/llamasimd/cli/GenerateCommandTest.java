@@ -68,6 +68,8 @@ class GenerateCommandTest {
         Run huge = run("generate", "--model", MODEL, "--prompt", "x", "--threads", "100000");
         assertEquals(2, huge.exit(), "--threads 100000");
         assertTrue(huge.err().startsWith("--threads must be from 1 to 256, not 100000"), huge.err());
+        assertEquals(2, huge.err().strip().lines().count(), "the message and where the help is: " + huge.err());
+        assertTrue(huge.err().strip().endsWith("see 'llama-simd generate --help'"), huge.err());
         assertEquals(2, run("generate", "--model", MODEL).exit(), "missing --prompt");
         Run ctx = run("generate", "--model", MODEL, "--prompt", "x", "--ctx", "0");
         assertEquals(2, ctx.exit(), "--ctx 0");
