@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  *
  * @param name           the family, also its GGUF {@code general.architecture} unless {@code ggufName} says otherwise
  * @param hfModelTypes   the {@code model_type} values of {@code config.json} that mean this family
+ * @param hfClass        its transformers model class ({@code config.json}'s {@code architectures[0]})
  * @param ggufName       the {@code general.architecture} llama.cpp writes for it
  * @param ggufRopeLayout how the GGUF file's heads pair their rotating values: llama.cpp's converter
  *                       permutes arch {@code llama}'s Q/K rows into interleaved pairs, and leaves
@@ -25,6 +26,7 @@ import java.util.stream.Collectors;
 public record Architecture(
         String name,
         List<String> hfModelTypes,
+        String hfClass,
         String ggufName,
         Rope.Layout ggufRopeLayout,
         Activation activation,
@@ -34,9 +36,20 @@ public record Architecture(
     /** The MLP's gate activation: {@code act(gate) · up}. */
     public enum Activation {
         /** {@code x · sigmoid(x)} (transformers {@code silu}). */
-        SILU,
+        SILU("silu"),
         /** GELU with tanh: {@code 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))} ({@code gelu_pytorch_tanh}). */
-        GELU_TANH
+        GELU_TANH("gelu_pytorch_tanh");
+
+        private final String hfName;
+
+        Activation(String hfName) {
+            this.hfName = hfName;
+        }
+
+        /** Its name in {@code config.json} ({@code hidden_act} / {@code hidden_activation}). */
+        public String hfName() {
+            return hfName;
+        }
     }
 
     /** The optional parts of a family. */
@@ -60,10 +73,11 @@ public record Architecture(
 
     /** Llama 1–3, and what is built like it; {@code attention_bias}/{@code mlp_bias} add biases. */
     public static final Architecture LLAMA = new Architecture(
-            "llama", List.of("llama"), "llama", Rope.Layout.INTERLEAVED, Activation.SILU, Set.of(), Set.of());
+            "llama", List.of("llama"), "LlamaForCausalLM", "llama", Rope.Layout.INTERLEAVED, Activation.SILU,
+            Set.of(), Set.of());
     /** Qwen2 and Qwen2.5: Llama with q/k/v biases. */
     public static final Architecture QWEN2 = new Architecture(
-            "qwen2", List.of("qwen2"), "qwen2", Rope.Layout.HALF_SPLIT, Activation.SILU,
+            "qwen2", List.of("qwen2"), "Qwen2ForCausalLM", "qwen2", Rope.Layout.HALF_SPLIT, Activation.SILU,
             Set.of(TensorRole.Q, TensorRole.K, TensorRole.V), Set.of());
     /**
      * Mistral: Llama with sliding-window attention ({@code sliding_window}). llama.cpp writes it
@@ -71,15 +85,16 @@ public record Architecture(
      * {@code llama.attention.sliding_window} when the file has that key.
      */
     public static final Architecture MISTRAL = new Architecture(
-            "mistral", List.of("mistral"), "llama", Rope.Layout.INTERLEAVED, Activation.SILU, Set.of(), Set.of());
+            "mistral", List.of("mistral"), "MistralForCausalLM", "llama", Rope.Layout.INTERLEAVED, Activation.SILU,
+            Set.of(), Set.of());
     /** Phi-3: fused projections; its window, if any, from {@code sliding_window}. */
     public static final Architecture PHI3 = new Architecture(
-            "phi3", List.of("phi3"), "phi3", Rope.Layout.HALF_SPLIT, Activation.SILU, Set.of(),
+            "phi3", List.of("phi3"), "Phi3ForCausalLM", "phi3", Rope.Layout.HALF_SPLIT, Activation.SILU, Set.of(),
             Set.of(Trait.FUSED_PROJECTIONS));
     /** Gemma (1): scaled embedding, {@code (1 + w)} norms, GELU-tanh, tied output, its own head size. */
     public static final Architecture GEMMA = new Architecture(
-            "gemma", List.of("gemma"), "gemma", Rope.Layout.HALF_SPLIT, Activation.GELU_TANH, Set.of(),
-            Set.of(Trait.TIED_BY_DEFAULT, Trait.SCALED_EMBEDDING, Trait.HF_NORM_PLUS_ONE));
+            "gemma", List.of("gemma"), "GemmaForCausalLM", "gemma", Rope.Layout.HALF_SPLIT, Activation.GELU_TANH,
+            Set.of(), Set.of(Trait.TIED_BY_DEFAULT, Trait.SCALED_EMBEDDING, Trait.HF_NORM_PLUS_ONE));
 
     /** Every family llama-simd runs, in the order error messages list them. */
     public static final List<Architecture> ALL = List.of(LLAMA, QWEN2, MISTRAL, PHI3, GEMMA);

@@ -86,11 +86,9 @@ public final class Converter {
 
     private static SequencedMap<String, Architecture> architectures() {
         SequencedMap<String, Architecture> m = new LinkedHashMap<>();
-        m.put("LlamaForCausalLM", Architecture.LLAMA);
-        m.put("Qwen2ForCausalLM", Architecture.QWEN2);
-        m.put("MistralForCausalLM", Architecture.MISTRAL);
-        m.put("Phi3ForCausalLM", Architecture.PHI3);
-        m.put("GemmaForCausalLM", Architecture.GEMMA);
+        for (Architecture a : Architecture.ALL) {
+            m.put(a.hfClass(), a);
+        }
         return Collections.unmodifiableSequencedMap(m);
     }
 
@@ -285,13 +283,7 @@ public final class Converter {
             throw new ModelFormatException(file, "key 'model_type' is '" + modelType + "' but architectures names "
                     + className + " (model_type " + String.join(" or ", arch.hfModelTypes()) + ")");
         }
-        String expectedAct = arch.activation() == Architecture.Activation.SILU ? "silu" : "gelu_pytorch_tanh";
-        String actKey = cfg.has("hidden_activation") ? "hidden_activation" : "hidden_act";
-        String act = cfg.optString(actKey, expectedAct);
-        if (!act.equals(expectedAct)) {
-            throw new ModelFormatException(file, "key '" + actKey + "' is '" + act + "' (supported for " + arch + ": "
-                    + expectedAct + ")");
-        }
+        HfConfig.checkActivation(file, cfg, arch);
         for (String key : List.of("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
                 "vocab_size")) {
             if (cfg.getInt(key) <= 0) {
@@ -319,7 +311,7 @@ public final class Converter {
             throw new ModelFormatException(file, "key 'head_dim' is " + headDim + ", not hidden_size / num_attention_heads"
                     + " = " + dim / heads + ": a phi3 GGUF has no key length to carry it");
         }
-        int ropeDims = (int) (headDim * cfg.optDouble("partial_rotary_factor", 1.0));
+        int ropeDims = HfConfig.ropeDims(cfg, headDim);
         if (ropeDims != headDim && arch != Architecture.PHI3) {
             throw new ModelFormatException(file, "key 'partial_rotary_factor' rotates " + ropeDims + " of " + headDim
                     + " values per head: llama.cpp's converter writes no partial rotation for " + arch);
@@ -364,14 +356,7 @@ public final class Converter {
                         + " rope.scaling.original_context_length)");
             }
         }
-        Set<TensorRole> biases = EnumSet.noneOf(TensorRole.class);
-        biases.addAll(arch.biases());
-        if (cfg.optBoolean("attention_bias", false)) {
-            biases.addAll(List.of(TensorRole.Q, TensorRole.K, TensorRole.V, TensorRole.O));
-        }
-        if (cfg.optBoolean("mlp_bias", false)) {
-            biases.addAll(List.of(TensorRole.GATE, TensorRole.UP, TensorRole.DOWN));
-        }
+        Set<TensorRole> biases = HfConfig.requiredBiases(cfg, arch);
         biases.retainAll(biasRoles(arch));
         return new Hyper(className, arch, dim, cfg.getInt("intermediate_size"), cfg.getInt("num_hidden_layers"), heads,
                 kvHeads, headDim, headDimGiven, ropeDims, cfg.getInt("vocab_size"),
@@ -379,23 +364,9 @@ public final class Converter {
                 rope, Set.copyOf(biases), slidingWindow(file, cfg, arch), originalContext);
     }
 
-    /**
-     * The sliding window as the loader reads it from {@code config.json}: {@code sliding_window}, 0
-     * when null or absent; Qwen2 applies it only with {@code use_sliding_window}, and then to some
-     * layers, which llama-simd does not run: refused.
-     */
+    /** The sliding window as the loader reads it ({@link HfConfig#slidingWindow}); a gemma GGUF has none. */
     private static int slidingWindow(Path file, Json.Obj cfg, Architecture arch) {
-        if (arch == Architecture.QWEN2) {
-            if (cfg.optBoolean("use_sliding_window", false)) {
-                throw new ModelFormatException(file, "key 'use_sliding_window' is true (Qwen2 sliding windows on the"
-                        + " layers from max_window_layers on): llama-simd does not run it, so convert does not write it");
-            }
-            return 0;
-        }
-        int window = cfg.optInt("sliding_window", 0);
-        if (window < 0) {
-            throw new ModelFormatException(file, "key 'sliding_window' is " + window + ", not a window size");
-        }
+        int window = HfConfig.slidingWindow(file, cfg, arch);
         if (window > 0 && arch == Architecture.GEMMA) {
             throw new ModelFormatException(file, "key 'sliding_window' is " + window + ": a gemma GGUF as llama.cpp"
                     + " writes it has no window");

@@ -18,9 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.Map;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -146,31 +145,12 @@ public final class ModelLoader {
             throw new ModelFormatException(cfgFile, "model_type '" + modelType + "' is not supported (supported: "
                     + Architecture.hfNames() + ")");
         }
-        // Gemma reads hidden_activation (its config has both); the others hidden_act
-        String actKey = cfg.has("hidden_activation") ? "hidden_activation" : "hidden_act";
-        String act = cfg.optString(actKey, arch.activation() == Architecture.Activation.SILU ? "silu" : "gelu_pytorch_tanh");
-        Architecture.Activation activation = switch (act) {
-            case "silu" -> Architecture.Activation.SILU;
-            case "gelu_pytorch_tanh" -> Architecture.Activation.GELU_TANH;
-            default -> null;
-        };
-        if (activation != arch.activation()) {
-            throw new ModelFormatException(cfgFile, actKey + " '" + act + "' is not supported for " + arch
-                    + " (supported: " + (arch.activation() == Architecture.Activation.SILU ? "silu" : "gelu_pytorch_tanh")
-                    + ")");
-        }
-        Set<TensorRole> biases = new HashSet<>(arch.biases());
-        if (cfg.optBoolean("attention_bias", false)) {
-            biases.addAll(List.of(TensorRole.Q, TensorRole.K, TensorRole.V, TensorRole.O));
-        }
-        if (cfg.optBoolean("mlp_bias", false)) {
-            biases.addAll(List.of(TensorRole.GATE, TensorRole.UP, TensorRole.DOWN));
-        }
+        HfConfig.checkActivation(cfgFile, cfg, arch);
+        Set<TensorRole> biases = HfConfig.requiredBiases(cfg, arch);
         int dim = cfg.getInt("hidden_size");
         int heads = cfg.getInt("num_attention_heads");
         int headDim = cfg.optInt("head_dim", dim / heads);
-        double rotary = cfg.optDouble("partial_rotary_factor", 1.0);
-        int ropeDims = (int) (headDim * rotary);
+        int ropeDims = HfConfig.ropeDims(cfg, headDim);
         Config config = build(cfgFile, () -> new Config(
                 arch,
                 dim,
@@ -186,27 +166,11 @@ public final class ModelLoader {
                 ropeDims,
                 Rope.Layout.HALF_SPLIT,
                 hfRopeScaling(cfgFile, cfg.optObject("rope_scaling")),
-                hfSlidingWindow(cfgFile, cfg, arch)));
+                HfConfig.slidingWindow(cfgFile, cfg, arch)));
         boolean tied = cfg.optBoolean("tie_word_embeddings", arch.has(Architecture.Trait.TIED_BY_DEFAULT));
         Weights weights = weights(hf, config, config.ropeInvFreq(null), tied, TensorRole::hf, biases,
                 arch.has(Architecture.Trait.HF_NORM_PLUS_ONE));
         return new Llama(config, weights, parallel, hf);
-    }
-
-    /**
-     * {@code sliding_window}, 0 when null or absent. Qwen2 applies it only with
-     * {@code use_sliding_window}, and then to the layers from {@code max_window_layers} on, which
-     * llama-simd does not do: refused.
-     */
-    private static int hfSlidingWindow(Path file, Json.Obj cfg, Architecture arch) {
-        if (arch == Architecture.QWEN2) {
-            if (cfg.optBoolean("use_sliding_window", false)) {
-                throw new ModelFormatException(file, "use_sliding_window = true (Qwen2 sliding windows on some layers)"
-                        + " is not supported");
-            }
-            return 0;
-        }
-        return cfg.optInt("sliding_window", 0);
     }
 
     private static RopeScaling hfRopeScaling(Path file, Json.Obj s) {
