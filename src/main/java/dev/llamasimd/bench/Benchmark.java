@@ -186,7 +186,7 @@ public final class Benchmark {
         Weights w = llama.weights();
         long bytes = w.output().tensor().data().byteSize();
         for (Weights.Layer l : w.layers()) {
-            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()}) {
+            for (Matrix m : l.matrices()) {
                 bytes += m.tensor().data().byteSize();
             }
         }

@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Stream;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -101,7 +100,7 @@ final class InspectCommand implements Callable<Integer> {
                     c.ropeScaling() == null ? "" : ", scaling " + c.ropeScaling(),
                     llama.weights().tiedOutput() ? "tied to the embeddings" : "untied");
             long biases = Arrays.stream(llama.weights().layers())
-                    .flatMap(l -> Stream.of(l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()))
+                    .flatMap(l -> l.matrices().stream())
                     .filter(m -> m.bias() != null).count();
             out.printf("family   %s%s%s%n", c.family().describe(),
                     biases == 0 ? "" : "; " + biases + " biased projections",

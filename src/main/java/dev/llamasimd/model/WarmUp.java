@@ -37,7 +37,7 @@ public final class WarmUp {
         Set<GgmlType> types = EnumSet.noneOf(GgmlType.class);
         types.add(w.output().type());
         for (Weights.Layer l : w.layers()) {
-            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()}) {
+            for (Matrix m : l.matrices()) {
                 types.add(m.type());
             }
         }

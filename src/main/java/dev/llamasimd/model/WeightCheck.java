@@ -28,13 +28,7 @@ public final class WeightCheck {
         Set<Matrix> matrices = new LinkedHashSet<>();
         matrices.add(w.tokenEmbedding());
         for (Weights.Layer l : w.layers()) {
-            matrices.add(l.wq());
-            matrices.add(l.wk());
-            matrices.add(l.wv());
-            matrices.add(l.wo());
-            matrices.add(l.w1());
-            matrices.add(l.w2());
-            matrices.add(l.w3());
+            matrices.addAll(l.matrices());
         }
         matrices.add(w.output());
         for (Matrix m : matrices) {

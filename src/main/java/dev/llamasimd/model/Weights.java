@@ -1,5 +1,7 @@
 package dev.llamasimd.model;
 
+import java.util.List;
+
 /**
  * The model's tensors, named as in the Llama paper and llama2.c. Matrices are views of the
  * mapped file; the norm vectors (a few KB) are widened to float arrays at load.
@@ -15,7 +17,13 @@ public record Weights(Matrix tokenEmbedding, Layer[] layers, float[] outputNorm,
      */
     public record Layer(
             float[] attnNorm, Matrix wq, Matrix wk, Matrix wv, Matrix wo,
-            float[] ffnNorm, Matrix w1, Matrix w2, Matrix w3) {}
+            float[] ffnNorm, Matrix w1, Matrix w2, Matrix w3) {
+
+        /** Its seven projections, in this order: q, k, v, o, gate, down, up. */
+        public List<Matrix> matrices() {
+            return List.of(wq, wk, wv, wo, w1, w2, w3);
+        }
+    }
 
     public boolean tiedOutput() {
         return output.tensor() == tokenEmbedding.tensor();
