@@ -119,17 +119,19 @@ public final class Ops {
         }
     }
 
+    /** √(2/π) in float32, GELU-tanh's inner factor. */
+    private static final float GELU_BETA = (float) Math.sqrt(2 / Math.PI);
+
     /**
      * {@code gate[i] = gelu_tanh(gate[i]) · up[i]} for {@code i} in {@code [off, off+n)}, with
      * {@code gelu_tanh(a) = 0.5 a (1 + tanh(√(2/π) (a + 0.044715 a³)))} (transformers'
      * {@code gelu_pytorch_tanh}; the tanh in double, rounded once).
      */
     public static void geluTanhGate(float[] gate, float[] up, int off, int n) {
-        final float beta = (float) Math.sqrt(2 / Math.PI);
         for (int i = off; i < off + n; i++) {
             float a = gate[i];
             float cube = a * a * a;
-            float inner = beta * (a + 0.044715f * cube);
+            float inner = GELU_BETA * (a + 0.044715f * cube);
             gate[i] = 0.5f * a * (1f + (float) Math.tanh(inner)) * up[i];
         }
     }

@@ -133,21 +133,21 @@ public final class Vec {
         for (int i = 0; i < L; i++) {
             acc[at + i] += acc[at + L + i];
         }
-        for (int h = L / 2; h >= 1; h /= 2) {
-            for (int i = 0; i < h; i++) {
-                acc[at + i] += acc[at + i + h];
-            }
-        }
-        return acc[at];
+        return fold(acc, at);
     }
 
     static float sumStored(float[] lanes) {
+        return fold(lanes, 0);
+    }
+
+    /** {@link #sum}'s pairwise order over the L lanes stored at {@code lanes[at..at+L)}. */
+    private static float fold(float[] lanes, int at) {
         for (int h = L / 2; h >= 1; h /= 2) {
             for (int i = 0; i < h; i++) {
-                lanes[i] += lanes[i + h];
+                lanes[at + i] += lanes[at + i + h];
             }
         }
-        return lanes[0];
+        return lanes[at];
     }
 
     /** Largest multiple of {@link #L} that is ≤ n. */

@@ -138,7 +138,7 @@ public final class SyntheticModel {
             positive("ffn", ffnDim);
             positive("context", contextLength);
             positive("head dim", headDim);
-            if (family == Architecture.LLAMA && dim != heads * headDim || headDim % 2 != 0) {
+            if ((family == Architecture.LLAMA && dim != heads * headDim) || headDim % 2 != 0) {
                 throw new IllegalArgumentException("dim " + dim + " must be an even multiple of the head count " + heads
                         + " (each head has dim/heads values, rotated in pairs)");
             }
@@ -174,14 +174,14 @@ public final class SyntheticModel {
         }
 
         /**
-         * The config {@link ModelLoader} reads from a file of this shape. Its RoPE scaling is
+         * The config {@link ModelLoader} reads from a file of this shape (its family as the GGUF
+         * name reads back: Mistral's {@code llama} is {@link Architecture#LLAMA}). Its RoPE scaling is
          * {@code null}: GGUF carries Llama 3 scaling as {@code rope_freqs.weight} factors, which
          * the loader folds into the weights' inverse frequencies.
          */
         public Config config() {
-            Architecture read = family.ggufName().equals(Architecture.LLAMA.ggufName()) ? Architecture.LLAMA : family;
-            return new Config(read, dim, ffnDim, layers, heads, kvHeads, headDim, vocabSize, contextLength, rmsEps,
-                    ropeBase, headDim, family.ggufRopeLayout(), null, slidingWindow);
+            return new Config(Architecture.ofGguf(family.ggufName()), dim, ffnDim, layers, heads, kvHeads, headDim,
+                    vocabSize, contextLength, rmsEps, ropeBase, headDim, family.ggufRopeLayout(), null, slidingWindow);
         }
 
         private static void positive(String what, int v) {
