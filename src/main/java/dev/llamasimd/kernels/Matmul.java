@@ -103,22 +103,63 @@ public final class Matmul {
     public static void rows(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff, int T,
                             float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
         if (T == 1) {
-            // row r0 + i with row mid + i: two streams from memory (see TypeKernel.dot2)
-            long rowBytes = kernel.type().bytesFor(cols);
-            int half = (r1 - r0) / 2;
-            int mid = r0 + half;
-            for (int i = 0; i < half; i++) {
-                kernel.dot2(w, (r0 + i) * rowBytes, (mid + i) * rowBytes, cols, x, xOff, buf, y, yOff + r0 + i, yOff + mid + i);
-            }
-            if ((r1 - r0) % 2 != 0) {
-                int r = r1 - 1;
-                y[yOff + r] = kernel.dot(w, r * rowBytes, cols, x, xOff, buf);
-            }
+            each(kernel, w, cols, x, xOff, 1, y, yOff, yStride, r0, r1, buf);
             return;
         }
         float[] xT = new float[packedSize(T, cols)];
         pack(x, xOff, T, cols, xT, 0, groups(T));
         batch(kernel, w, cols, xT, T, y, yOff, yStride, r0, r1, new float[scratchSize(T)]);
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of each of {@code T} tokens in the single-token order of
+     * {@link TypeKernel#dot}, whatever {@code T} is (the decode rows of a batch across
+     * sequences): {@code y[yOff + t*yStride + r]}. One token takes each row straight from the
+     * mapping, two rows at a time ({@link TypeKernel#dot2}); more widen each row once into
+     * {@code buf} (at least {@code cols + 4·L} floats) and multiply it with every token from
+     * there, bit for bit as {@code dot} would (the kernels' dots equal {@link Vec#dot} over
+     * the widened row).
+     */
+    public static void each(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff, int T,
+                            float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
+        // two methods, so that each compiles on its own: one large body that inlines both the
+        // kernel's fused dot and the widening would exhaust C2's inlining budget, and the
+        // kernel's vector calls it then leaves out box their vectors
+        if (T == 1) {
+            single(kernel, w, cols, x, xOff, y, yOff, r0, r1, buf);
+        } else {
+            widened(kernel, w, cols, x, xOff, T, y, yOff, yStride, r0, r1, buf);
+        }
+    }
+
+    /** {@link #each} of one token: row r0 + i with row mid + i, two streams from memory (see {@link TypeKernel#dot2}). */
+    private static void single(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff,
+                               float[] y, int yOff, int r0, int r1, float[] buf) {
+        long rowBytes = kernel.type().bytesFor(cols);
+        int half = (r1 - r0) / 2;
+        int mid = r0 + half;
+        for (int i = 0; i < half; i++) {
+            kernel.dot2(w, (r0 + i) * rowBytes, (mid + i) * rowBytes, cols, x, xOff, buf, y, yOff + r0 + i, yOff + mid + i);
+        }
+        if ((r1 - r0) % 2 != 0) {
+            int r = r1 - 1;
+            y[yOff + r] = kernel.dot(w, r * rowBytes, cols, x, xOff, buf);
+        }
+    }
+
+    /** {@link #each} of several tokens: each row widened once, then multiplied with every token. */
+    private static void widened(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff, int T,
+                                float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
+        long rowBytes = kernel.type().bytesFor(cols);
+        for (int r = r0; r < r1; r++) {
+            kernel.decode(w, r * rowBytes, cols, buf, 0);
+            Vec.dots(buf, 0, cols, x, xOff, cols, T, y, yOff + r, yStride, buf, cols);
+        }
+    }
+
+    /** Floats of scratch {@link #each} needs for rows of {@code cols}. */
+    public static int eachScratch(int cols) {
+        return cols + 4 * L;
     }
 
     /**

@@ -15,6 +15,7 @@ public final class KvCache implements AutoCloseable {
     private final MemorySegment[] values;
     private final int capacity;
     private final int headDim;
+    private final int kvHeads;
     private int length;
 
     public KvCache(Config config, int capacity) {
@@ -23,6 +24,7 @@ public final class KvCache implements AutoCloseable {
         }
         this.capacity = capacity;
         this.headDim = config.headDim();
+        this.kvHeads = config.kvHeads();
         long perLayer = 4L * config.kvHeads() * capacity * headDim;
         this.arena = Arena.ofShared();
         this.keys = new MemorySegment[config.layers()];
@@ -42,6 +44,11 @@ public final class KvCache implements AutoCloseable {
     /** Bytes a cache of {@code positions} needs for this config. */
     public static long bytesFor(Config config, int positions) {
         return 2L * 4 * config.layers() * config.kvHeads() * positions * config.headDim();
+    }
+
+    /** Whether this cache has the layers and heads of {@code config}. */
+    boolean fits(Config config) {
+        return keys.length == config.layers() && headDim == config.headDim() && kvHeads == config.kvHeads();
     }
 
     public int capacity() {

@@ -76,78 +76,30 @@ public final class Llama implements AutoCloseable {
     }
 
     /**
+     * Scratch for {@link #forward(State, Batch)} calls of up to {@code maxRows} rows, of which
+     * up to {@code maxLogitRows} want logits, over caches of up to {@code maxContext} positions.
+     */
+    public State newBatchState(int maxRows, int maxLogitRows, int maxContext) {
+        return new State(this, maxRows, maxLogitRows, maxContext);
+    }
+
+    /**
      * Runs tokens {@code tokens[off..off+T)} at positions {@code startPos..startPos+T-1}, appending
      * their keys and values to {@code cache} (which must hold exactly {@code startPos} positions or
      * more; positions from {@code startPos} on are replaced). Leaves the logits in
      * {@code state.logits}: row {@code t} for every token if the state has {@code T} logit rows,
-     * else one row for the last token.
+     * else one row for the last token. One token is a decode row, more are prompt rows (see
+     * {@link Batch}).
      */
     public void forward(State s, KvCache cache, int[] tokens, int off, int T, int startPos) {
-        checkForward(s, cache, tokens, off, T, startPos);
-        Config c = config;
-        int dim = c.dim();
-        for (int t = 0; t < T; t++) {
-            weights.tokenEmbedding().row(tokens[off + t], s.x, t * dim);
-            if (embeddingScale != 1f) {
-                Ops.scale(s.x, t * dim, dim, embeddingScale);
-            }
-            Rope.angles(weights.ropeInvFreq(), startPos + t, s.cos, s.sin, t * (c.ropeDims() / 2));
+        if (off < 0 || T < 0 || off + T > tokens.length) {
+            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + T) + ") of " + tokens.length);
         }
-        for (int l = 0; l < c.layers(); l++) {
-            Weights.Layer w = weights.layers()[l];
-            for (int t = 0; t < T; t++) {
-                Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.attnNorm(), dim, c.rmsEps());
-            }
-            input(s, s.xb, T, dim);
-            s.matmul.three(w.wq(), s.q, w.wk(), s.k, w.wv(), s.v, T);
-            run(s.matmul);
-            ropeAndStore(s, cache, l, T, startPos);
-            s.attention.run(l, cache, T, startPos);
-            input(s, s.att, T, c.qDim());
-            s.matmul.one(w.wo(), s.xb2, T);
-            run(s.matmul);
-            Ops.add(s.x, s.xb2, 0, T * dim);
-
-            for (int t = 0; t < T; t++) {
-                Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.ffnNorm(), dim, c.rmsEps());
-            }
-            input(s, s.xb, T, dim);
-            s.matmul.gated(w.w1(), s.hb, w.w3(), s.hb2, T);
-            run(s.matmul);
-            input(s, s.hb, T, c.ffnDim());
-            s.matmul.one(w.w2(), s.xb2, T);
-            run(s.matmul);
-            Ops.add(s.x, s.xb2, 0, T * dim);
-        }
-        cache.setLength(startPos + T);
-        int first = s.logitRows == 1 ? T - 1 : 0;
-        for (int t = first; t < T; t++) {
-            Ops.rmsnorm(s.xb, (t - first) * dim, s.x, t * dim, weights.outputNorm(), dim, c.rmsEps());
-        }
-        input(s, s.xb, T - first, dim);
-        s.matmul.one(weights.output(), s.logits, T - first);
-        run(s.matmul);
-        if (!Ops.allFinite(s.logits, 0, (T - first) * c.vocabSize())) {
-            throw nonFinite(startPos + first);
-        }
-    }
-
-    /** Why a logit is NaN or infinite: the weight at fault, or the activations. */
-    private RuntimeException nonFinite(int pos) {
-        ModelFormatException bad = WeightCheck.firstNonFinite(weights, source instanceof TensorSource t ? t : null);
-        return bad != null ? bad : new IllegalStateException("the logits from position " + pos
-                + " on are not finite numbers although every weight is: the activations overflow float32");
-    }
-
-    private void checkForward(State s, KvCache cache, int[] tokens, int off, int T, int startPos) {
         if (T < 1 || T > s.maxBatch) {
             throw new IllegalArgumentException("batch of " + T + " tokens; this state takes 1 to " + s.maxBatch);
         }
         if (s.logitRows != 1 && s.logitRows < T) {
             throw new IllegalArgumentException("state has " + s.logitRows + " logit rows for a batch of " + T);
-        }
-        if (off < 0 || off + T > tokens.length) {
-            throw new IndexOutOfBoundsException("tokens [" + off + ", " + (off + T) + ") of " + tokens.length);
         }
         if (startPos < 0 || startPos > cache.length()) {
             throw new IllegalArgumentException("start position " + startPos + " leaves a gap: the cache holds "
@@ -158,42 +110,155 @@ public final class Llama implements AutoCloseable {
             throw new IllegalArgumentException("context full: " + end + " positions needed, the cache holds "
                     + Math.min(cache.capacity(), s.maxContext()));
         }
-        for (int t = off; t < off + T; t++) {
-            if (tokens[t] < 0 || tokens[t] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[t] + " at index " + t
+        Batch b = s.batch;
+        b.clear();
+        if (T == 1) {
+            b.addDecode(cache, tokens[off], startPos);
+        } else {
+            for (int t = 0; t < T; t++) {
+                b.addPrompt(cache, tokens[off + t], startPos + t, s.logitRows != 1 || t == T - 1);
+            }
+        }
+        forward(s, b);
+    }
+
+    /**
+     * Runs a batch of rows from any number of sequences (see {@link Batch}): each row's key and
+     * value go into its cache at its position, and each wanted row's logits into
+     * {@code state.logits} at the row {@link Batch#addPrompt}/{@link Batch#addDecode} returned.
+     * Matrices are read once for the whole batch; attention runs per row against its own cache.
+     */
+    public void forward(State s, Batch b) {
+        checkForward(s, b);
+        Config c = config;
+        int dim = c.dim();
+        int T = b.size;
+        int P = b.prompts;
+        for (int t = 0; t < T; t++) {
+            weights.tokenEmbedding().row(b.tokens[t], s.x, t * dim);
+            if (embeddingScale != 1f) {
+                Ops.scale(s.x, t * dim, dim, embeddingScale);
+            }
+            Rope.angles(weights.ropeInvFreq(), b.positions[t], s.cos, s.sin, t * (c.ropeDims() / 2));
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            Weights.Layer w = weights.layers()[l];
+            for (int t = 0; t < T; t++) {
+                Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.attnNorm(), dim, c.rmsEps());
+            }
+            input(s, s.xb, T, P, dim);
+            s.matmul.three(w.wq(), s.q, w.wk(), s.k, w.wv(), s.v);
+            run(s.matmul);
+            ropeAndStore(s, b, l);
+            s.attention.run(l, b);
+            input(s, s.att, T, P, c.qDim());
+            s.matmul.one(w.wo(), s.xb2);
+            run(s.matmul);
+            Ops.add(s.x, s.xb2, 0, T * dim);
+
+            for (int t = 0; t < T; t++) {
+                Ops.rmsnorm(s.xb, t * dim, s.x, t * dim, w.ffnNorm(), dim, c.rmsEps());
+            }
+            input(s, s.xb, T, P, dim);
+            s.matmul.gated(w.w1(), s.hb, w.w3(), s.hb2);
+            run(s.matmul);
+            input(s, s.hb, T, P, c.ffnDim());
+            s.matmul.one(w.w2(), s.xb2);
+            run(s.matmul);
+            Ops.add(s.x, s.xb2, 0, T * dim);
+        }
+        for (int t = 0; t < T; t++) {
+            b.caches[t].setLength(b.positions[t] + 1);
+        }
+        int rows = b.logitRows;
+        if (rows == 0) {
+            return;
+        }
+        for (int t = 0; t < T; t++) {
+            int r = b.logitRow[t];
+            if (r >= 0) {
+                Ops.rmsnorm(s.xb, r * dim, s.x, t * dim, weights.outputNorm(), dim, c.rmsEps());
+            }
+        }
+        // logits in the single-token order for every row, prompt rows too
+        input(s, s.xb, rows, 0, dim);
+        s.matmul.one(weights.output(), s.logits);
+        run(s.matmul);
+        if (!Ops.allFinite(s.logits, 0, rows * c.vocabSize())) {
+            int first = 0;
+            while (b.logitRow[first] < 0) {
+                first++;
+            }
+            throw nonFinite(b.positions[first]);
+        }
+    }
+
+    /** Why a logit is NaN or infinite: the weight at fault, or the activations. */
+    private RuntimeException nonFinite(int pos) {
+        ModelFormatException bad = WeightCheck.firstNonFinite(weights, source instanceof TensorSource t ? t : null);
+        return bad != null ? bad : new IllegalStateException("the logits from position " + pos
+                + " on are not finite numbers although every weight is: the activations overflow float32");
+    }
+
+    private void checkForward(State s, Batch b) {
+        if (b.size < 1 || b.size > s.maxBatch) {
+            throw new IllegalArgumentException("batch of " + b.size + " rows; this state takes 1 to " + s.maxBatch);
+        }
+        if (b.logitRows > s.logitRows) {
+            throw new IllegalArgumentException("the batch wants " + b.logitRows + " rows of logits; this state holds "
+                    + s.logitRows);
+        }
+        for (int t = 0; t < b.size; t++) {
+            int id = b.tokens[t];
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " at row " + t
                         + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+            KvCache cache = b.caches[t];
+            int pos = b.positions[t];
+            if ((t == 0 || b.caches[t - 1] != cache) && pos > cache.length()) {
+                throw new IllegalArgumentException("start position " + pos + " leaves a gap: the cache holds "
+                        + cache.length() + " positions");
+            }
+            if (pos >= s.maxContext()) {
+                throw new IllegalArgumentException("context full: " + (pos + 1) + " positions needed, the state holds "
+                        + s.maxContext());
+            }
+            if (!cache.fits(config)) {
+                throw new IllegalArgumentException("row " + t + "'s KV cache was made for another model");
             }
         }
     }
 
-    private void ropeAndStore(State s, KvCache cache, int layer, int T, int startPos) {
+    private void ropeAndStore(State s, Batch b, int layer) {
         Config c = config;
         int hd = c.headDim();
         int half = c.ropeDims() / 2;
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < b.size; t++) {
             for (int h = 0; h < c.heads(); h++) {
                 Rope.rotate(c.ropeLayout(), s.q, t * c.qDim() + h * hd, half, s.cos, s.sin, t * half);
             }
             for (int h = 0; h < c.kvHeads(); h++) {
                 int at = t * c.kvDim() + h * hd;
                 Rope.rotate(c.ropeLayout(), s.k, at, half, s.cos, s.sin, t * half);
-                cache.store(layer, h, startPos + t, s.k, s.v, at);
+                b.caches[t].store(layer, h, b.positions[t], s.k, s.v, at);
             }
         }
     }
 
     /**
-     * Makes {@code x} ({@code T} rows of {@code cols}) the input of the next {@link #run}
-     * calls; a batch is packed into token groups once for all of them.
+     * Makes {@code x} ({@code T} rows of {@code cols}, the first {@code P} of them prompt rows)
+     * the input of the next {@link #run} calls; the prompt rows are packed into token groups
+     * once for all of them.
      */
-    private void input(State s, float[] x, int T, int cols) {
-        s.matmul.input(x);
-        if (T == 1) {
+    private void input(State s, float[] x, int T, int P, int cols) {
+        s.matmul.input(x, T, P);
+        if (P == 0) {
             return;
         }
-        s.pack.set(x, T, cols);
-        int groups = Matmul.groups(T);
-        if ((long) T * cols < SERIAL_WORK) {
+        s.pack.set(x, P, cols);
+        int groups = Matmul.groups(P);
+        if ((long) P * cols < SERIAL_WORK) {
             s.pack.run(0, 0, groups);
         } else {
             parallel.forRange(groups, s.pack);
@@ -225,33 +290,36 @@ public final class Llama implements AutoCloseable {
         private boolean gated;
         private float[] x;
         private int T;
+        /** The first P rows of the input are prompt rows (packed), the rest decode rows. */
+        private int P;
 
         MatmulTask(State s, Architecture.Activation activation) {
             this.s = s;
             this.silu = activation == Architecture.Activation.SILU;
         }
 
-        void input(float[] x) {
+        void input(float[] x, int T, int P) {
             this.x = x;
+            this.T = T;
+            this.P = P;
         }
 
         /** {@code y = W x}. */
-        void one(Matrix w, float[] y, int T) {
-            set(T, false, 1, w, y, null, null, null, null);
+        void one(Matrix w, float[] y) {
+            set(false, 1, w, y, null, null, null, null);
         }
 
         /** Three products, their rows taken one after another (Q, K, V). */
-        void three(Matrix a, float[] ya, Matrix b, float[] yb, Matrix c, float[] yc, int T) {
-            set(T, false, 3, a, ya, b, yb, c, yc);
+        void three(Matrix a, float[] ya, Matrix b, float[] yb, Matrix c, float[] yc) {
+            set(false, 3, a, ya, b, yb, c, yc);
         }
 
         /** {@code g = act(G x) · (U x)}, with {@code u} as scratch for {@code U x}. */
-        void gated(Matrix gate, float[] g, Matrix up, float[] u, int T) {
-            set(T, true, 2, gate, g, up, u, null, null);
+        void gated(Matrix gate, float[] g, Matrix up, float[] u) {
+            set(true, 2, gate, g, up, u, null, null);
         }
 
-        private void set(int T, boolean gated, int count, Matrix a, float[] ya, Matrix b, float[] yb, Matrix c, float[] yc) {
-            this.T = T;
+        private void set(boolean gated, int count, Matrix a, float[] ya, Matrix b, float[] yb, Matrix c, float[] yc) {
             this.gated = gated;
             this.count = count;
             m[0] = a;
@@ -311,10 +379,11 @@ public final class Llama implements AutoCloseable {
         }
 
         private void multiply(int i, int r0, int r1, int worker) {
-            if (T == 1) {
-                m[i].multiply(x, 1, y[i], r0, r1, s.rowBuf[worker]);
-            } else {
-                m[i].multiplyPacked(s.packed, T, y[i], r0, r1, s.rowBuf[worker]);
+            if (P > 0) {
+                m[i].multiplyPacked(s.packed, P, y[i], r0, r1, s.rowBuf[worker]);
+            }
+            if (T > P) {
+                m[i].multiplyEach(x, P, T - P, y[i], r0, r1, s.rowBuf[worker]);
             }
         }
     }
@@ -342,28 +411,29 @@ public final class Llama implements AutoCloseable {
         }
     }
 
-    /** Causal attention of every (token, query head) pair of a batch; the pairs are split across workers. */
+    /** Causal attention of every (row, query head) pair of a batch, each row against its own cache; the pairs are split across workers. */
     static final class AttentionTask implements Parallel.Body {
         private final Llama model;
         private final State s;
-        private MemorySegment keys;
-        private MemorySegment values;
-        private KvCache cache;
-        private int startPos;
+        private Batch batch;
+        private int layer;
 
         AttentionTask(Llama model, State s) {
             this.model = model;
             this.s = s;
         }
 
-        void run(int layer, KvCache cache, int T, int startPos) {
-            this.cache = cache;
-            this.keys = cache.keys(layer);
-            this.values = cache.values(layer);
-            this.startPos = startPos;
+        void run(int layer, Batch batch) {
+            this.batch = batch;
+            this.layer = layer;
             Config c = model.config;
-            int pairs = T * c.heads();
-            if ((long) pairs * (startPos + T - c.firstAttended(startPos)) * c.headDim() < SERIAL_WORK) {
+            long work = 0;
+            for (int t = 0; t < batch.size; t++) {
+                int pos = batch.positions[t];
+                work += (long) (pos + 1 - c.firstAttended(pos)) * c.heads() * c.headDim();
+            }
+            int pairs = batch.size * c.heads();
+            if (work < SERIAL_WORK) {
                 run(0, 0, pairs);
             } else {
                 model.parallel.forRange(pairs, this);
@@ -379,10 +449,11 @@ public final class Llama implements AutoCloseable {
                 int h = i % c.heads();
                 int kvh = h / group;
                 int at = t * c.qDim() + h * c.headDim();
+                KvCache cache = batch.caches[t];
                 long base = cache.offset(kvh, 0);
-                int pos = startPos + t;
-                Attention.head(s.q, at, keys, base, values, base, c.headDim(), c.firstAttended(pos), pos + 1,
-                        model.attentionScale, s.scores[worker], s.att, at);
+                int pos = batch.positions[t];
+                Attention.head(s.q, at, cache.keys(layer), base, cache.values(layer), base, c.headDim(), c.firstAttended(pos),
+                        pos + 1, model.attentionScale, s.scores[worker], s.att, at);
             }
         }
     }

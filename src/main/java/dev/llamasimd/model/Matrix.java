@@ -58,20 +58,29 @@ public record Matrix(Tensor tensor, int rows, int cols, TypeKernel kernel, float
     /** Rows {@code [r0, r1)} of {@code y = W x} for {@code T} tokens; see {@link Matmul#rows}. */
     public void multiply(float[] x, int T, float[] y, int r0, int r1, float[] rowBuf) {
         Matmul.rows(kernel, tensor.data(), cols, x, 0, T, y, 0, rows, r0, r1, rowBuf);
-        addBias(T, y, r0, r1);
+        addBias(0, T, y, r0, r1);
+    }
+
+    /**
+     * Rows {@code [r0, r1)} of {@code y = W x} for tokens {@code [t0, t0 + T)} of {@code x}, each
+     * in the single-token order; see {@link Matmul#each}.
+     */
+    public void multiplyEach(float[] x, int t0, int T, float[] y, int r0, int r1, float[] rowBuf) {
+        Matmul.each(kernel, tensor.data(), cols, x, t0 * cols, T, y, t0 * rows, rows, r0, r1, rowBuf);
+        addBias(t0, T, y, r0, r1);
     }
 
     /** Rows {@code [r0, r1)} of {@code y = W x} for a batch of {@code T} tokens packed by {@link Matmul#pack}; see {@link Matmul#batch}. */
     public void multiplyPacked(float[] xT, int T, float[] y, int r0, int r1, float[] scratch) {
         Matmul.batch(kernel, tensor.data(), cols, xT, T, y, 0, rows, r0, r1, scratch);
-        addBias(T, y, r0, r1);
+        addBias(0, T, y, r0, r1);
     }
 
-    private void addBias(int T, float[] y, int r0, int r1) {
+    private void addBias(int t0, int T, float[] y, int r0, int r1) {
         if (bias == null) {
             return;
         }
-        for (int t = 0; t < T; t++) {
+        for (int t = t0; t < t0 + T; t++) {
             int base = t * rows;
             for (int r = r0; r < r1; r++) {
                 y[base + r] += bias[r];

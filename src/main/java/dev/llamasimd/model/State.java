@@ -33,6 +33,8 @@ public final class State {
     final Llama.MatmulTask matmul;
     final Llama.PackTask pack;
     final Llama.AttentionTask attention;
+    /** The batch {@link Llama#forward(State, KvCache, int[], int, int, int)} builds. */
+    final Batch batch;
 
     /**
      * @param maxBatch   the most tokens one forward call takes
@@ -60,13 +62,14 @@ public final class State {
         cos = new float[maxBatch * c.ropeDims() / 2];
         sin = new float[maxBatch * c.ropeDims() / 2];
         int widest = Math.max(Math.max(c.dim(), c.ffnDim()), c.qDim());
-        packed = new float[maxBatch > 1 ? Matmul.packedSize(maxBatch, widest) : 0];
-        rowBuf = new float[workers][maxBatch > 1 ? Math.max(widest, Matmul.scratchSize(maxBatch)) : widest];
+        packed = new float[Matmul.packedSize(maxBatch, widest)];
+        rowBuf = new float[workers][Math.max(Matmul.eachScratch(widest), Matmul.scratchSize(maxBatch))];
         scores = new float[workers][maxContext];
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
         matmul = new Llama.MatmulTask(this, model.config().family().activation());
         pack = new Llama.PackTask(this);
         attention = new Llama.AttentionTask(model, this);
+        batch = new Batch(maxBatch);
     }
 
     public int maxBatch() {
