@@ -5,10 +5,14 @@ import dev.llamasimd.model.Config;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
 import dev.llamasimd.model.WarmUp;
+import dev.llamasimd.tokenizer.ChatMessage;
 import dev.llamasimd.tokenizer.ChatTemplate;
 import dev.llamasimd.tokenizer.Tokenizer;
 import dev.llamasimd.tokenizer.Tokenizers;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A loaded model with its tokenizer: the entry point of the Java API. Loading maps the file
@@ -29,6 +33,8 @@ public final class LlamaModel implements AutoCloseable {
     private final Llama llama;
     private final Tokenizer tokenizer;
     private final Parallel parallel;
+    private final List<Scheduler> schedulers = new ArrayList<>();
+    private Scheduler shared;
 
     private LlamaModel(Path path, Llama llama, Tokenizer tokenizer, Parallel parallel) {
         this.path = path;
@@ -102,6 +108,72 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * Generates a continuation of plain text (BOS put first), blocking until it ends; many
+     * threads may call it at once, and their generations run batched together on the
+     * {@linkplain #scheduler() shared scheduler}. {@code onText} is called on the scheduler's
+     * thread (keep it quick).
+     */
+    public Generation generate(String prompt, GenerationParams params, Consumer<String> onText) throws InterruptedException {
+        return run(scheduler().submit(prompt, params, listener(onText)));
+    }
+
+    /** The assistant's answer to a conversation, as {@link #generate} (chat template from the file). */
+    public Generation chat(List<ChatMessage> conversation, GenerationParams params, Consumer<String> onText)
+            throws InterruptedException {
+        return run(scheduler().submitChat(conversation, null, params, listener(onText)));
+    }
+
+    private static TokenListener listener(Consumer<String> onText) {
+        return onText == null ? text -> {} : onText::accept;
+    }
+
+    private static Generation run(Request r) throws InterruptedException {
+        try {
+            return r.await();
+        } catch (InterruptedException e) {
+            r.cancel();
+            throw e;
+        }
+    }
+
+    /**
+     * The model's shared scheduler ({@link SchedulerOptions#DEFAULTS}), started on first use:
+     * what {@link #generate} and {@link #chat} run on.
+     */
+    public synchronized Scheduler scheduler() {
+        if (shared == null) {
+            shared = newScheduler(SchedulerOptions.DEFAULTS);
+        }
+        return shared;
+    }
+
+    /** A scheduler of its own (a server's, with its slots and context); closed with the model at the latest. */
+    public synchronized Scheduler newScheduler(SchedulerOptions options) {
+        Scheduler s = new Scheduler(this, options);
+        schedulers.add(s);
+        return s;
+    }
+
+    synchronized void forget(Scheduler s) {
+        schedulers.remove(s);
+        if (shared == s) {
+            shared = null;
+        }
+    }
+
+    /** Prompt ids of a conversation formatted with the named chat template, or the file's when {@code template} is null. */
+    int[] chatPrompt(List<ChatMessage> conversation, String template) {
+        ChatTemplate t = chatTemplate(template);
+        String prompt = t.format(conversation, true, text(tokenizer.bos()), text(tokenizer.eos()));
+        // The template writes BOS where the model wants it, as text: encode as transformers does.
+        return tokenizer.encode(prompt, false, true);
+    }
+
+    private String text(int id) {
+        return id < 0 ? "" : tokenizer.piece(id);
+    }
+
+    /**
      * The chat template: the named one, or else the one recognised from the model file.
      *
      * @throws IllegalArgumentException when the name is unknown, or the model has no template or
@@ -121,6 +193,13 @@ public final class LlamaModel implements AutoCloseable {
 
     @Override
     public void close() {
+        List<Scheduler> running;
+        synchronized (this) {
+            running = List.copyOf(schedulers);
+        }
+        for (Scheduler s : running) {
+            s.close();
+        }
         llama.close();
         parallel.close();
     }

@@ -4,8 +4,6 @@ import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
 import dev.llamasimd.tokenizer.ChatMessage;
-import dev.llamasimd.tokenizer.ChatTemplate;
-import dev.llamasimd.tokenizer.StreamingDecoder;
 import dev.llamasimd.tokenizer.Tokenizer;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.Arrays;
@@ -97,10 +95,7 @@ public final class Session implements AutoCloseable {
      * assistant's answer.
      */
     public Generation chat(List<ChatMessage> conversation, GenerationParams params, Consumer<String> onText) {
-        ChatTemplate template = model.chatTemplate(options.chatTemplate());
-        String prompt = template.format(conversation, true, text(tokenizer.bos()), text(tokenizer.eos()));
-        // The template writes BOS where the model wants it, as text: encode as transformers does.
-        int[] ids = tokenizer.encode(prompt, false, true);
+        int[] ids = model.chatPrompt(conversation, options.chatTemplate());
         int common = 0;
         while (common < tokens.size() && common < ids.length - 1 && tokens.getInt(common) == ids[common]) {
             common++;
@@ -111,10 +106,6 @@ public final class Session implements AutoCloseable {
         return run(Arrays.copyOfRange(ids, common, ids.length), params, onText, false);
     }
 
-    private String text(int id) {
-        return id < 0 ? "" : tokenizer.piece(id);
-    }
-
     private Generation run(int[] input, GenerationParams params, Consumer<String> onText, boolean keepUnfed) {
         cancelled = false;
         long t0 = System.nanoTime();
@@ -123,65 +114,38 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("the prompt needs " + input.length + " more tokens but the context has "
                     + (capacity - tokens.size()) + " of " + capacity + " left; start a new session or use a larger context");
         }
-        Sampler sampler = new Sampler(params.sampling(), llama.config().vocabSize());
-        StreamingDecoder decoder = tokenizer.continuationDecoder(false);
-        StopStrings stops = new StopStrings(params.stopStrings());
-        StringBuilder text = new StringBuilder();
-        IntArrayList generated = new IntArrayList();
-        int fed = feed(input);
+        int vocab = llama.config().vocabSize();
+        Sampler sampler = new Sampler(params.sampling(), vocab);
+        TokenOutput output = new TokenOutput(tokenizer, params, onText == null ? null : onText::accept);
+        int fed = feed(input, false);
         long t1 = System.nanoTime();
         long first = 0;
-        Generation.FinishReason reason = Generation.FinishReason.MAX_TOKENS;
         unfed = -1;
-        for (int step = 0; step < params.maxTokens(); step++) {
+        while (output.count() < params.maxTokens()) {
             if (cancelled) {
-                reason = Generation.FinishReason.CANCELLED;
+                output.finish(Generation.FinishReason.CANCELLED);
                 break;
             }
             int id = sampler.sample(state.logits, 0, tokens);
-            generated.add(id);
-            if (step == 0) {
+            if (first == 0) {
                 first = System.nanoTime();
             }
             if (options.trace() != null) {
-                options.trace().step(step, fed, cache.length(), id);
+                options.trace().step(output.count(), fed, cache.length(), id);
             }
-            if (params.stopAtEndOfGeneration() && tokenizer.isEndOfGeneration(id)) {
-                reason = Generation.FinishReason.END_OF_GENERATION;
-                break;
-            }
-            emit(stops.push(decoder.push(id)), text, onText);
-            if (stops.stopped()) {
-                reason = Generation.FinishReason.STOP_STRING;
-                break;
-            }
-            if (step == params.maxTokens() - 1) {
-                unfed = keepUnfed ? id : -1;
-                break;
-            }
-            if (tokens.size() >= capacity) {
-                reason = Generation.FinishReason.CONTEXT_FULL;
+            if (!output.accept(id, state.logits, 0, vocab, tokens.size() < capacity)) {
+                if (output.reason() == Generation.FinishReason.MAX_TOKENS && keepUnfed) {
+                    unfed = id;
+                }
                 break;
             }
             one[0] = id;
-            fed = feed(one);
+            fed = feed(one, true);
         }
-        if (!stops.stopped()) {
-            emit(stops.push(decoder.flush()), text, onText);
-            emit(stops.flush(), text, onText);
-        }
+        output.finish(Generation.FinishReason.MAX_TOKENS);
         long end = System.nanoTime();
-        return new Generation(text.toString(), generated.toIntArray(), reason, input.length, t1 - t0,
+        return new Generation(output.text(), output.tokens(), output.reason(), input.length, t1 - t0,
                 first == 0 ? 0 : end - first, first == 0 ? 0 : first - t0);
-    }
-
-    private static void emit(String piece, StringBuilder text, Consumer<String> onText) {
-        if (!piece.isEmpty()) {
-            text.append(piece);
-            if (onText != null) {
-                onText.accept(piece);
-            }
-        }
     }
 
     /**
@@ -189,7 +153,7 @@ public final class Session implements AutoCloseable {
      * the whole sequence from an emptied cache. Leaves the last token's logits in the state and
      * returns how many tokens went through the model.
      */
-    private int feed(int[] ids) {
+    private int feed(int[] ids, boolean decode) {
         tokens.addElements(tokens.size(), ids);
         int from = options.useKvCache() ? cache.length() : 0;
         cache.truncate(from);

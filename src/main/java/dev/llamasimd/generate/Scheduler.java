@@ -1,0 +1,429 @@
+package dev.llamasimd.generate;
+
+import dev.llamasimd.model.KvCache;
+import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.State;
+import dev.llamasimd.tokenizer.ChatMessage;
+import dev.llamasimd.tokenizer.Tokenizer;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs many generations at once on one model (continuous batching): a fixed set of slots, each
+ * with its own KV cache, and one thread that owns the forward pass. Each step decodes one token
+ * of every running generation and prefills at most {@link SchedulerOptions#prefillChunk()} prompt
+ * tokens of the oldest waiting prompt; a request joins between steps as soon as a slot is free
+ * and leaves the moment it ends or is cancelled. Thread-safe: any thread may {@link #submit}.
+ *
+ * <p>A generation's tokens do not depend on what it runs beside: with the same prompt, parameters
+ * and seed it gives what it gives alone (prompt tokens are computed in the batched order, decoded
+ * tokens in the single-token order, whatever the step holds).
+ */
+public final class Scheduler implements AutoCloseable {
+    private final LlamaModel model;
+    private final Llama llama;
+    private final Tokenizer tokenizer;
+    private final SchedulerOptions options;
+    private final int context;
+    private final Slot[] slots;
+    private final State state;
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Thread thread;
+    private volatile boolean closed;
+    /** Admission order of the slots still prefilling: the oldest prompt goes first. */
+    private long admissions;
+
+    private final AtomicLong submittedCount = new AtomicLong();
+    private final AtomicLong refusedCount = new AtomicLong();
+    private final AtomicLong completedCount = new AtomicLong();
+    private final AtomicLong failedCount = new AtomicLong();
+    private final AtomicLong promptTokenCount = new AtomicLong();
+    private final AtomicLong generatedTokenCount = new AtomicLong();
+    private final AtomicLong stepCount = new AtomicLong();
+    private final AtomicInteger running = new AtomicInteger();
+
+    Scheduler(LlamaModel model, SchedulerOptions options) {
+        this.model = model;
+        this.llama = model.llama();
+        this.tokenizer = model.tokenizer();
+        this.options = options;
+        int trained = llama.config().contextLength();
+        if (options.contextSize() > trained) {
+            throw new IllegalArgumentException("a context of " + options.contextSize()
+                    + " tokens is longer than the model's context length " + trained);
+        }
+        this.context = options.contextSize() > 0
+                ? options.contextSize()
+                : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
+        this.slots = new Slot[options.slots()];
+        try {
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = new Slot(llama.newCache(context));
+            }
+        } catch (RuntimeException e) {
+            closeCaches();
+            throw e;
+        }
+        this.state = llama.newState(Math.min(options.prefillChunk(), context), context, false);
+        this.thread = Thread.ofPlatform().daemon().name("llama-simd-scheduler").start(this::loop);
+    }
+
+    /** Each slot's KV cache capacity in tokens. */
+    public int contextSize() {
+        return context;
+    }
+
+    public SchedulerOptions options() {
+        return options;
+    }
+
+    /** Bytes of KV cache the slots hold together (off-heap). */
+    public long cacheBytes() {
+        return KvCache.bytesFor(llama.config(), context) * slots.length;
+    }
+
+    /**
+     * Queues a generation from prompt ids (BOS included if the model wants one).
+     *
+     * @throws IllegalArgumentException when the prompt is empty, holds an id outside the
+     *     vocabulary, or does not fit the context
+     * @throws SchedulerFullException when every slot is busy and the queue is full
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Request submit(int[] prompt, GenerationParams params, TokenListener listener) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty");
+        }
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds "
+                    + context + " (prompt and at least one generated token)");
+        }
+        int vocab = llama.config().vocabSize();
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + prompt[i] + " at index " + i
+                        + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        Request r = new Request(prompt.clone(), params, listener);
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the scheduler is closed");
+            }
+            if (queue.size() >= options.maxQueued() && !hasFreeSlot()) {
+                refusedCount.incrementAndGet();
+                throw new SchedulerFullException("all " + slots.length + " slots are busy and "
+                        + queue.size() + " requests are waiting; try again later");
+            }
+            queue.add(r);
+            submittedCount.incrementAndGet();
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return r;
+    }
+
+    /** Queues a generation that continues plain text (the model's BOS is put first). */
+    public Request submit(String prompt, GenerationParams params, TokenListener listener) {
+        return submit(tokenizer.encode(prompt, true, false), params, listener);
+    }
+
+    /**
+     * Queues the assistant's answer to a conversation, formatted with the chat template
+     * {@code template} (or, when null, the one the model file carries).
+     */
+    public Request submitChat(List<ChatMessage> conversation, String template, GenerationParams params,
+                              TokenListener listener) {
+        return submit(model.chatPrompt(conversation, template), params, listener);
+    }
+
+    /** Counters since the scheduler started, and what it is doing now. */
+    public Stats stats() {
+        lock.lock();
+        int queued;
+        try {
+            queued = queue.size();
+        } finally {
+            lock.unlock();
+        }
+        return new Stats(slots.length, running.get(), queued, submittedCount.get(), refusedCount.get(), completedCount.get(),
+                failedCount.get(), promptTokenCount.get(), generatedTokenCount.get(), stepCount.get());
+    }
+
+    /**
+     * A scheduler's counters.
+     *
+     * @param slots           slots in all
+     * @param running         slots busy now
+     * @param queued          requests waiting for a slot now
+     * @param submitted       requests accepted
+     * @param refused         requests refused because the queue was full
+     * @param completed       generations that ended (cancelled ones included)
+     * @param failed          generations that ended with an error
+     * @param promptTokens    prompt tokens prefilled
+     * @param generatedTokens tokens generated
+     * @param steps           forward steps run
+     */
+    public record Stats(int slots, int running, int queued, long submitted, long refused, long completed, long failed,
+                        long promptTokens, long generatedTokens, long steps) {}
+
+    private boolean hasFreeSlot() {
+        for (Slot s : slots) {
+            if (s.request == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void loop() {
+        while (true) {
+            if (!admit()) {
+                return;
+            }
+            try {
+                step();
+            } catch (RuntimeException | Error e) {
+                // a forward pass failed (non-finite logits from a bad weight, out of memory):
+                // the generations in it end with the error; the scheduler goes on
+                for (Slot s : slots) {
+                    if (s.request != null && s.inStep) {
+                        fail(s, e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Moves queued requests into free slots; waits while there is nothing to do. False once closed. */
+    private boolean admit() {
+        lock.lock();
+        try {
+            while (true) {
+                if (closed) {
+                    return false;
+                }
+                queue.removeIf(r -> {
+                    if (r.cancelled()) {
+                        r.complete(cancelledBeforeStart(r));
+                        completedCount.incrementAndGet();
+                    }
+                    return r.cancelled();
+                });
+                for (Slot s : slots) {
+                    if (s.request == null && !queue.isEmpty()) {
+                        s.start(queue.poll(), admissions++);
+                    }
+                }
+                if (running.get() > 0) {
+                    return true;
+                }
+                work.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One step: ends cancelled generations, decodes one token of every decoding slot, and
+     * prefills a chunk of the oldest prompt; then samples where a row's logits came out.
+     */
+    private void step() {
+        for (Slot s : slots) {
+            s.inStep = false;
+            if (s.request != null && s.request.cancelled()) {
+                end(s, Generation.FinishReason.CANCELLED);
+            }
+        }
+        stepCount.incrementAndGet();
+        for (Slot s : slots) {
+            if (s.request != null && s.next >= 0) {
+                s.inStep = true;
+                s.one[0] = s.next;
+                llama.forward(state, s.cache, s.one, 0, 1, s.history.size());
+                s.history.add(s.next);
+                s.next = -1;
+                sample(s);
+            }
+        }
+        Slot oldest = null;
+        for (Slot s : slots) {
+            if (s.request != null && s.fed < s.request.prompt.length && (oldest == null || s.order < oldest.order)) {
+                oldest = s;
+            }
+        }
+        if (oldest != null) {
+            Slot s = oldest;
+            s.inStep = true;
+            int[] prompt = s.request.prompt;
+            int n = Math.min(state.maxBatch(), prompt.length - s.fed);
+            llama.forward(state, s.cache, prompt, s.fed, n, s.fed);
+            s.history.addElements(s.history.size(), prompt, s.fed, n);
+            s.fed += n;
+            promptTokenCount.addAndGet(n);
+            if (s.fed == prompt.length) {
+                s.prefilled = System.nanoTime();
+                sample(s);
+            }
+        }
+    }
+
+    /** Samples the slot's next token from the logits just computed and passes it on. */
+    private void sample(Slot s) {
+        int vocab = llama.config().vocabSize();
+        int id = s.sampler.sample(state.logits, 0, s.history);
+        generatedTokenCount.incrementAndGet();
+        if (s.first == 0) {
+            s.first = System.nanoTime();
+        }
+        boolean more;
+        try {
+            more = s.output.accept(id, state.logits, 0, vocab, s.history.size() < context);
+        } catch (RuntimeException e) {
+            // the listener failed: that generation ends, the others go on
+            fail(s, e);
+            return;
+        }
+        if (more) {
+            s.next = id;
+        } else {
+            end(s, s.output.reason());
+        }
+    }
+
+    private void end(Slot s, Generation.FinishReason reason) {
+        Request r = s.request;
+        try {
+            s.output.finish(reason);
+        } catch (RuntimeException e) {
+            fail(s, e);
+            return;
+        }
+        long now = System.nanoTime();
+        long first = s.first == 0 ? 0 : s.first;
+        Generation g = new Generation(s.output.text(), s.output.tokens(), s.output.reason(), r.promptTokens(),
+                s.prefilled == 0 ? 0 : s.prefilled - s.admitted, first == 0 ? 0 : now - first,
+                first == 0 ? 0 : first - r.submitted);
+        s.clear();
+        completedCount.incrementAndGet();
+        r.complete(g);
+    }
+
+    private void fail(Slot s, Throwable e) {
+        Request r = s.request;
+        s.clear();
+        failedCount.incrementAndGet();
+        r.fail(e);
+    }
+
+    /** Ends every generation (as cancelled), refuses new ones and frees the caches. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Request r : queue) {
+            r.complete(cancelledBeforeStart(r));
+        }
+        queue.clear();
+        for (Slot s : slots) {
+            if (s.request != null) {
+                end(s, Generation.FinishReason.CANCELLED);
+            }
+        }
+        closeCaches();
+        model.forget(this);
+    }
+
+    private static Generation cancelledBeforeStart(Request r) {
+        return new Generation("", new int[0], Generation.FinishReason.CANCELLED, r.promptTokens(), 0, 0, 0);
+    }
+
+    private void closeCaches() {
+        for (Slot s : slots) {
+            if (s != null) {
+                s.cache.close();
+            }
+        }
+    }
+
+    /** One running generation: its cache, what of its prompt is in it, and its sampler and output. */
+    private final class Slot {
+        final KvCache cache;
+        final int[] one = new int[1];
+        /** The tokens in the cache: the prompt so far, then the generated tokens fed back. */
+        final IntArrayList history = new IntArrayList();
+        Request request;
+        Sampler sampler;
+        TokenOutput output;
+        long order;
+        /** Prompt tokens prefilled. */
+        int fed;
+        /** The sampled token to feed next, or -1. */
+        int next = -1;
+        long admitted;
+        long prefilled;
+        long first;
+        /** Whether this step's forward pass included the slot. */
+        boolean inStep;
+
+        Slot(KvCache cache) {
+            this.cache = cache;
+        }
+
+        void start(Request r, long order) {
+            request = r;
+            running.incrementAndGet();
+            sampler = new Sampler(r.params.sampling(), llama.config().vocabSize());
+            output = new TokenOutput(tokenizer, r.params, r.listener);
+            this.order = order;
+            fed = 0;
+            next = -1;
+            history.clear();
+            cache.truncate(0);
+            admitted = System.nanoTime();
+            prefilled = 0;
+            first = 0;
+            if (r.params.maxTokens() == 0) {
+                output.finish(Generation.FinishReason.MAX_TOKENS);
+                Generation g = new Generation("", new int[0], Generation.FinishReason.MAX_TOKENS, r.promptTokens(), 0, 0, 0);
+                clear();
+                completedCount.incrementAndGet();
+                r.complete(g);
+            }
+        }
+
+        void clear() {
+            if (request != null) {
+                running.decrementAndGet();
+            }
+            request = null;
+            sampler = null;
+            output = null;
+            next = -1;
+            inStep = false;
+        }
+    }
+}
