@@ -1,5 +1,6 @@
 package dev.llamasimd.generate;
 
+import dev.llamasimd.model.Batch;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
@@ -32,13 +33,14 @@ public final class Scheduler implements AutoCloseable {
     private final int context;
     private final Slot[] slots;
     private final State state;
+    private final Batch batch;
+    /** Slots still prefilling, oldest prompt first. */
+    private final ArrayDeque<Slot> prefilling = new ArrayDeque<>();
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final Thread thread;
     private volatile boolean closed;
-    /** Admission order of the slots still prefilling: the oldest prompt goes first. */
-    private long admissions;
 
     private final AtomicLong submittedCount = new AtomicLong();
     private final AtomicLong refusedCount = new AtomicLong();
@@ -71,7 +73,9 @@ public final class Scheduler implements AutoCloseable {
             closeCaches();
             throw e;
         }
-        this.state = llama.newState(Math.min(options.prefillChunk(), context), context, false);
+        int rows = Math.min(options.prefillChunk(), context) + slots.length;
+        this.state = llama.newBatchState(rows, slots.length, context);
+        this.batch = new Batch(rows);
         this.thread = Thread.ofPlatform().daemon().name("llama-simd-scheduler").start(this::loop);
     }
 
@@ -221,7 +225,7 @@ public final class Scheduler implements AutoCloseable {
                 });
                 for (Slot s : slots) {
                     if (s.request == null && !queue.isEmpty()) {
-                        s.start(queue.poll(), admissions++);
+                        s.start(queue.poll());
                     }
                 }
                 if (running.get() > 0) {
@@ -235,44 +239,67 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * One step: ends cancelled generations, decodes one token of every decoding slot, and
-     * prefills a chunk of the oldest prompt; then samples where a row's logits came out.
+     * One step, one forward pass: ends cancelled generations, then runs prompt chunks of the
+     * oldest prompts (at most {@link SchedulerOptions#prefillChunk()} tokens in all) and one
+     * decode row of every slot that has a token to feed; then samples every slot whose logits
+     * came out.
      */
     private void step() {
         for (Slot s : slots) {
             s.inStep = false;
+            s.logitRow = -1;
             if (s.request != null && s.request.cancelled()) {
                 end(s, Generation.FinishReason.CANCELLED);
             }
         }
-        stepCount.incrementAndGet();
+        batch.clear();
+        int budget = batch.capacity() - slots.length;
+        for (Slot s : prefilling) {
+            if (budget == 0) {
+                break;
+            }
+            int[] prompt = s.request.prompt;
+            int n = Math.min(budget, prompt.length - s.fed);
+            for (int k = 0; k < n; k++) {
+                int pos = s.fed + k;
+                int r = batch.addPrompt(s.cache, prompt[pos], pos, pos == prompt.length - 1);
+                if (r >= 0) {
+                    s.logitRow = r;
+                }
+            }
+            s.inStep = true;
+            s.feeding = n;
+            budget -= n;
+        }
         for (Slot s : slots) {
             if (s.request != null && s.next >= 0) {
+                s.logitRow = batch.addDecode(s.cache, s.next, s.history.size());
                 s.inStep = true;
-                s.one[0] = s.next;
-                llama.forward(state, s.cache, s.one, 0, 1, s.history.size());
+                s.feeding = 1;
+            }
+        }
+        if (batch.size() == 0) {
+            return;
+        }
+        stepCount.incrementAndGet();
+        llama.forward(state, batch);
+        for (Slot s : slots) {
+            if (!s.inStep) {
+                continue;
+            }
+            if (s.next >= 0) {
                 s.history.add(s.next);
                 s.next = -1;
-                sample(s);
+            } else {
+                s.history.addElements(s.history.size(), s.request.prompt, s.fed, s.feeding);
+                s.fed += s.feeding;
+                promptTokenCount.addAndGet(s.feeding);
+                if (s.fed == s.request.prompt.length) {
+                    prefilling.remove(s);
+                    s.prefilled = System.nanoTime();
+                }
             }
-        }
-        Slot oldest = null;
-        for (Slot s : slots) {
-            if (s.request != null && s.fed < s.request.prompt.length && (oldest == null || s.order < oldest.order)) {
-                oldest = s;
-            }
-        }
-        if (oldest != null) {
-            Slot s = oldest;
-            s.inStep = true;
-            int[] prompt = s.request.prompt;
-            int n = Math.min(state.maxBatch(), prompt.length - s.fed);
-            llama.forward(state, s.cache, prompt, s.fed, n, s.fed);
-            s.history.addElements(s.history.size(), prompt, s.fed, n);
-            s.fed += n;
-            promptTokenCount.addAndGet(n);
-            if (s.fed == prompt.length) {
-                s.prefilled = System.nanoTime();
+            if (s.logitRow >= 0) {
                 sample(s);
             }
         }
@@ -281,14 +308,15 @@ public final class Scheduler implements AutoCloseable {
     /** Samples the slot's next token from the logits just computed and passes it on. */
     private void sample(Slot s) {
         int vocab = llama.config().vocabSize();
-        int id = s.sampler.sample(state.logits, 0, s.history);
+        int off = s.logitRow * vocab;
+        int id = s.sampler.sample(state.logits, off, s.history);
         generatedTokenCount.incrementAndGet();
         if (s.first == 0) {
             s.first = System.nanoTime();
         }
         boolean more;
         try {
-            more = s.output.accept(id, state.logits, 0, vocab, s.history.size() < context);
+            more = s.output.accept(id, state.logits, off, vocab, s.history.size() < context);
         } catch (RuntimeException e) {
             // the listener failed: that generation ends, the others go on
             fail(s, e);
@@ -372,13 +400,11 @@ public final class Scheduler implements AutoCloseable {
     /** One running generation: its cache, what of its prompt is in it, and its sampler and output. */
     private final class Slot {
         final KvCache cache;
-        final int[] one = new int[1];
         /** The tokens in the cache: the prompt so far, then the generated tokens fed back. */
         final IntArrayList history = new IntArrayList();
         Request request;
         Sampler sampler;
         TokenOutput output;
-        long order;
         /** Prompt tokens prefilled. */
         int fed;
         /** The sampled token to feed next, or -1. */
@@ -388,17 +414,20 @@ public final class Scheduler implements AutoCloseable {
         long first;
         /** Whether this step's forward pass included the slot. */
         boolean inStep;
+        /** Tokens this step feeds. */
+        int feeding;
+        /** The row of the state's logits this step gives the slot, or -1. */
+        int logitRow = -1;
 
         Slot(KvCache cache) {
             this.cache = cache;
         }
 
-        void start(Request r, long order) {
+        void start(Request r) {
             request = r;
             running.incrementAndGet();
             sampler = new Sampler(r.params.sampling(), llama.config().vocabSize());
             output = new TokenOutput(tokenizer, r.params, r.listener);
-            this.order = order;
             fed = 0;
             next = -1;
             history.clear();
@@ -412,13 +441,16 @@ public final class Scheduler implements AutoCloseable {
                 clear();
                 completedCount.incrementAndGet();
                 r.complete(g);
+                return;
             }
+            prefilling.add(this);
         }
 
         void clear() {
             if (request != null) {
                 running.decrementAndGet();
             }
+            prefilling.remove(this);
             request = null;
             sampler = null;
             output = null;

@@ -1,5 +1,6 @@
 package dev.llamasimd.generate;
 
+import dev.llamasimd.model.Batch;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
@@ -25,6 +26,7 @@ public final class Session implements AutoCloseable {
     private final SessionOptions options;
     private final KvCache cache;
     private final State state;
+    private final Batch batch;
     /** The tokens whose keys and values are in the cache (with the cache: exactly; without: the sequence so far). */
     private final IntArrayList tokens = new IntArrayList();
     private final int[] one = new int[1];
@@ -46,7 +48,9 @@ public final class Session implements AutoCloseable {
                 ? options.contextSize()
                 : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
         this.cache = llama.newCache(context);
-        this.state = llama.newState(Math.min(options.batchSize(), context), context, false);
+        int rows = Math.min(options.batchSize(), context);
+        this.state = llama.newBatchState(rows, 1, context);
+        this.batch = new Batch(rows);
     }
 
     /** KV cache capacity in tokens. */
@@ -150,19 +154,31 @@ public final class Session implements AutoCloseable {
 
     /**
      * Appends tokens to the sequence and runs them: with the cache only the new ones, without it
-     * the whole sequence from an emptied cache. Leaves the last token's logits in the state and
-     * returns how many tokens went through the model.
+     * the whole sequence from an emptied cache. A generated token fed back is a decode row, the
+     * rest prompt rows, as the {@link Scheduler} runs them (so a session gives what a scheduled
+     * request gives). Leaves the last token's logits in row 0 of the state and returns how many
+     * tokens went through the model.
      */
     private int feed(int[] ids, boolean decode) {
         tokens.addElements(tokens.size(), ids);
         int from = options.useKvCache() ? cache.length() : 0;
         cache.truncate(from);
-        int[] all = tokens.elements();
-        int batch = state.maxBatch();
-        for (int pos = from; pos < tokens.size(); pos += batch) {
-            llama.forward(state, cache, all, pos, Math.min(batch, tokens.size() - pos), pos);
+        int end = tokens.size();
+        if (decode && from == end - 1) {
+            batch.clear();
+            batch.addDecode(cache, tokens.getInt(from), from);
+            llama.forward(state, batch);
+            return 1;
         }
-        return tokens.size() - from;
+        for (int pos = from; pos < end; ) {
+            batch.clear();
+            int n = Math.min(batch.capacity(), end - pos);
+            for (int k = 0; k < n; k++, pos++) {
+                batch.addPrompt(cache, tokens.getInt(pos), pos, pos == end - 1);
+            }
+            llama.forward(state, batch);
+        }
+        return end - from;
     }
 
     @Override
