@@ -96,8 +96,8 @@ public final class Scheduler implements AutoCloseable {
     /**
      * Queues a generation from prompt ids (BOS included if the model wants one).
      *
-     * @throws IllegalArgumentException when the prompt is empty, holds an id outside the
-     *     vocabulary, or does not fit the context
+     * @throws IllegalArgumentException when the prompt is empty or holds an id outside the vocabulary
+     * @throws PromptTooLongException (an IllegalArgumentException) when it does not fit the context
      * @throws SchedulerFullException when every slot is busy and the queue is full
      * @throws IllegalStateException after {@link #close()}
      */
@@ -106,8 +106,7 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalArgumentException("the prompt is empty");
         }
         if (prompt.length >= context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds "
-                    + context + " (prompt and at least one generated token)");
+            throw new PromptTooLongException(prompt.length, context);
         }
         int vocab = llama.config().vocabSize();
         for (int i = 0; i < prompt.length; i++) {
