@@ -159,7 +159,8 @@ final class InspectCommand implements Callable<Integer> {
         return t == null ? "unknown file type" : t.label;
     }
 
-    private static String bytes(long n) {
+    /** A byte count in KiB, MiB or GiB. */
+    static String bytes(long n) {
         if (n < 1 << 20) {
             return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         }

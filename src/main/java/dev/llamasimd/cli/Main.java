@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         description = "Llama inference on the JDK Vector API.",
         subcommands = {
             GenerateCommand.class, ChatCommand.class, InspectCommand.class, LogitsCommand.class, BenchCommand.class,
-            SynthCommand.class, QuantizeCommand.class, ConvertCommand.class, TokenizeCommand.class, DetokenizeCommand.class, CommandLine.HelpCommand.class
+            SynthCommand.class, QuantizeCommand.class, ConvertCommand.class, TokenizeCommand.class, DetokenizeCommand.class, ServeCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
 
