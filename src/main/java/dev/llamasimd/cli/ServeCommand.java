@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Serves the model over an OpenAI-compatible HTTP API until Ctrl-C:",
-            "GET /v1/models, POST /v1/completions, POST /v1/chat/completions (streaming or not),",
-            "GET /health and GET /metrics (Prometheus)."
+            "GET /v1/models, POST /v1/completions and /v1/chat/completions",
+            "(streamed or not), GET /health and GET /metrics (Prometheus)."
         })
 final class ServeCommand implements Callable<Integer> {
 

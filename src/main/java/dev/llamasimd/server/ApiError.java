@@ -31,6 +31,11 @@ final class ApiError extends RuntimeException {
         return new ApiError(429, "server_busy", null, "server_busy", message);
     }
 
+    /** 503: the server is closing; requests still running or arriving end with this. */
+    static ApiError shuttingDown() {
+        return new ApiError(503, "server_error", null, "server_shutting_down", "the server is shutting down");
+    }
+
     static ApiError of(int status, String type, String code, String message) {
         return new ApiError(status, type, null, code, message);
     }

@@ -66,7 +66,7 @@ final class GenerationHandler {
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid(input, "invalid_value", e.getMessage());
         } catch (IllegalStateException e) {
-            throw shuttingDown();
+            throw ApiError.shuttingDown();
         }
     }
 
@@ -137,10 +137,6 @@ final class GenerationHandler {
         out.flush();
     }
 
-    private static ApiError shuttingDown() {
-        return ApiError.of(503, "server_error", "server_shutting_down", "the server is shutting down");
-    }
-
     /** One request's events as its handler drains them, with the timeout and the latency metrics. */
     private final class Run {
         final ApiRequest req;
@@ -208,7 +204,7 @@ final class GenerationHandler {
                 throw timedOut
                         ? ApiError.of(504, "server_error", "timeout", "the request ran longer than the server's limit of "
                                 + options.requestTimeout().toSeconds() + " s (--request-timeout)")
-                        : shuttingDown();
+                        : ApiError.shuttingDown();
             }
             return done.generation();
         }

@@ -7,6 +7,7 @@ import dev.llamasimd.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * Reads an OpenAI completions or chat request body into an {@link ApiRequest}; a field of the
@@ -220,45 +221,33 @@ final class OpenAiRequests {
     }
 
     private static String string(JsonNode object, String name, String param) {
-        JsonNode v = field(object, name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw wrongType(param, "a string", v);
-        }
-        return v.textValue();
+        JsonNode v = typed(object, name, param, JsonNode::isTextual, "a string");
+        return v == null ? null : v.textValue();
     }
 
     private static Boolean bool(JsonNode object, String name) {
-        JsonNode v = field(object, name);
-        if (v == null) {
-            return null;
-        }
-        if (!v.isBoolean()) {
-            throw wrongType(name, "a boolean", v);
-        }
-        return v.booleanValue();
+        JsonNode v = typed(object, name, name, JsonNode::isBoolean, "a boolean");
+        return v == null ? null : v.booleanValue();
     }
 
     private static Long integer(JsonNode object, String name) {
+        JsonNode v = typed(object, name, name, n -> n.isIntegralNumber() && n.canConvertToLong(), "an integer");
+        return v == null ? null : v.longValue();
+    }
+
+    /** The field (null when not given), refused unless {@code is} holds for it. */
+    private static JsonNode typed(JsonNode object, String name, String param, Predicate<JsonNode> is, String expected) {
         JsonNode v = field(object, name);
-        if (v == null) {
-            return null;
+        if (v != null && !is.test(v)) {
+            throw wrongType(param, expected, v);
         }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw wrongType(name, "an integer", v);
-        }
-        return v.longValue();
+        return v;
     }
 
     private static Double number(JsonNode object, String name, double min, double max) {
-        JsonNode v = field(object, name);
+        JsonNode v = typed(object, name, name, JsonNode::isNumber, "a number");
         if (v == null) {
             return null;
-        }
-        if (!v.isNumber()) {
-            throw wrongType(name, "a number", v);
         }
         double d = v.doubleValue();
         if (!(d >= min && d <= max)) {

@@ -31,7 +31,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final GenerationHandler generations;
     private final long created = System.currentTimeMillis() / 1000;
-    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService executor;
     private final HttpServer http;
     private final CountDownLatch closed = new CountDownLatch(1);
 
@@ -47,9 +47,9 @@ public final class OpenAiServer implements AutoCloseable {
             http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         } catch (IOException | RuntimeException e) {
             scheduler.close();
-            executor.close();
             throw e;
         }
+        executor = Executors.newVirtualThreadPerTaskExecutor();
         http.createContext("/", this::exchange);
         http.setExecutor(executor);
         http.start();
@@ -107,14 +107,19 @@ public final class OpenAiServer implements AutoCloseable {
             route(exchange, path, arrival);
         } catch (ApiError e) {
             answer(exchange, e);
+        } catch (IOException e) {
+            // the client went away before its answer was written: nobody to tell
+            LOG.log(System.Logger.Level.DEBUG, "request " + exchange.getRequestMethod() + " " + path + ": " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            answer(exchange, ApiError.of(503, "server_error", "server_shutting_down", "the server is shutting down"));
+            answer(exchange, ApiError.shuttingDown());
         } catch (Exception | Error e) {
             LOG.log(System.Logger.Level.ERROR, "request " + exchange.getRequestMethod() + " " + path + " failed", e);
             answer(exchange, ApiError.of(500, "server_error", null, "internal error: " + e));
         } finally {
-            metrics.request(allowedMethod(path) == null ? "other" : path, exchange.getResponseCode());
+            if (exchange.getResponseCode() != -1) {
+                metrics.request(allowedMethod(path) == null ? "other" : path, exchange.getResponseCode());
+            }
             exchange.close();
         }
     }

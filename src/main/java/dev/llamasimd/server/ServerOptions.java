@@ -38,7 +38,8 @@ public record ServerOptions(String host, int port, String apiKey, int maxBodyByt
             throw new IllegalArgumentException("the max tokens limit must be at least 1, not " + maxTokens);
         }
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
+            throw new IllegalArgumentException("the request timeout must be positive, not "
+                    + requestTimeout.toMillis() + " ms");
         }
     }
 
