@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
-/** A full server refuses with 429, a client that goes away frees its slot, a request out of time is cancelled. */
+/** A full server refuses with 429; a client that goes away, a request out of time and closing the server end generations. */
 class ServeBackPressureTest {
     /** A long generation (tiny-kjv's greedy runs fill its context) straight on the scheduler. */
     private static GenerationParams longRun() {
@@ -142,6 +142,31 @@ class ServeBackPressureTest {
     }
 
     @Test
+    void closingTheServerEndsTheAnswersInFlight() throws Exception {
+        try (TestServer t = new TestServer()) {
+            CountDownLatch started = new CountDownLatch(1);
+            slowDown(t, 40, started);
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+            String body = "{\"prompt\": \"And God said\", \"temperature\": 0, \"stream\": %s}";
+            CompletableFuture<HttpResponse<String>> streamed = t.http.sendAsync(t.request("/v1/completions")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.formatted("true"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> whole = t.http.sendAsync(t.request("/v1/completions")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.formatted("false"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await("both requests run", () -> t.server.scheduler().stats().running() == 3);
+            t.server.close();
+            HttpResponse<String> s = streamed.get(30, TimeUnit.SECONDS);
+            List<String> events = TestServer.events(s.body());
+            assertEquals("[DONE]", events.getLast());
+            assertEquals("server_shutting_down", TestServer.json(events.get(events.size() - 2)).at("/error/code").asText());
+            HttpResponse<String> w = whole.get(30, TimeUnit.SECONDS);
+            assertEquals(503, w.statusCode(), w.body());
+            assertEquals(0, t.server.scheduler().stats().running());
+        }
+    }
+
+    @Test
     void aRequestOverItsTimeIsCancelled() throws Exception {
         try (TestServer t = new TestServer(ServerOptions.DEFAULTS.withRequestTimeout(Duration.ofSeconds(1)))) {
             CountDownLatch started = new CountDownLatch(1);
@@ -153,6 +178,14 @@ class ServeBackPressureTest {
             JsonNode error = TestServer.json(r.body()).get("error");
             assertEquals("timeout", error.get("code").asText());
             assertEquals(1, metric(t, "llamasimd_requests_cancelled_total{reason=\"timeout\"}"));
+
+            HttpResponse<String> streamed = t.post("/v1/completions",
+                    "{\"prompt\": \"And God said\", \"temperature\": 0, \"stream\": true}");
+            assertEquals(200, streamed.statusCode());
+            List<String> events = TestServer.events(streamed.body());
+            assertEquals("[DONE]", events.getLast());
+            assertEquals("timeout", TestServer.json(events.get(events.size() - 2)).at("/error/code").asText(), streamed.body());
+            assertEquals(2, metric(t, "llamasimd_requests_cancelled_total{reason=\"timeout\"}"));
             slow.cancel();
             await("every slot is free", () -> t.server.scheduler().stats().running() == 0);
             assertFalse(slow.await().text().isEmpty());
