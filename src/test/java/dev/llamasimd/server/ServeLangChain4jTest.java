@@ -61,6 +61,20 @@ class ServeLangChain4jTest {
         assertTrue(response.tokenUsage().outputTokenCount() > 0);
     }
 
+    /** The README's example as it stands there (the HTTP client found on the class path). */
+    @Test
+    void theReadmeExampleWorks() {
+        OpenAiChatModel chat = OpenAiChatModel.builder()
+                .baseUrl(t.base() + "/v1")
+                .apiKey("KEY")
+                .modelName("tiny-kjv-Q8_0.gguf")
+                .temperature(0.0)
+                .maxTokens(64)
+                .build();
+        String answer = chat.chat("Who made the light?");
+        assertEquals(t.greedyChat(List.of(ChatMessage.user("Who made the light?")), 64), answer);
+    }
+
     @Test
     void streamingChatModelAnswersAsTheSingleUserGreedyChat() throws Exception {
         OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder()
