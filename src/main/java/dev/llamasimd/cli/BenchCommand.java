@@ -1,8 +1,11 @@
 package dev.llamasimd.cli;
 
-import dev.llamasimd.io.Json;
 import dev.llamasimd.bench.Benchmark;
+import dev.llamasimd.bench.ConcurrencyBench;
 import dev.llamasimd.bench.ContextSweep;
+import dev.llamasimd.generate.LlamaModel;
+import dev.llamasimd.generate.SchedulerOptions;
+import dev.llamasimd.io.Json;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
@@ -67,11 +70,20 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sweep-max", paramLabel = "N", defaultValue = "1024", description = "longest context of the sweep, at most the model's (default: ${DEFAULT-VALUE})")
     int sweepMax;
 
+    @Option(names = "--concurrency", split = ",", paramLabel = "C",
+            description = "instead: C streams at once on the scheduler for each C (e.g. 1,2,4,8,16), each a prompt of the"
+                    + " first --prompt length (32 unless given) and --gen tokens; prints aggregate decode tokens/s, per-token"
+                    + " latency p50/p99 and time to first token per level")
+    int[] concurrency;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int threads = modelOptions.threads(spec);
+        if (concurrency != null) {
+            return concurrency(out, err, threads);
+        }
         Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache, warmUp,
                 !spec.commandLine().getParseResult().hasMatchedOption("--prompt"),
                 !spec.commandLine().getParseResult().hasMatchedOption("--gen")));
@@ -84,6 +96,40 @@ final class BenchCommand implements Callable<Integer> {
             sweep(err);
         }
         out.flush();
+        return 0;
+    }
+
+    private int concurrency(PrintWriter out, PrintWriter err, int threads) throws InterruptedException {
+        for (int c : concurrency) {
+            if (c < 1 || c > SchedulerOptions.MAX_SLOTS) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--concurrency takes 1 to " + SchedulerOptions.MAX_SLOTS + " streams, not " + c);
+            }
+        }
+        int prompt = spec.commandLine().getParseResult().hasMatchedOption("--prompt") ? prompts[0] : 32;
+        if (prompt < 1 || gen < 2 || repeat < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--concurrency needs a prompt of at least 1 token, --gen of at least 2 and --repeat of at least 1");
+        }
+        try (LlamaModel model = LlamaModel.load(modelOptions.model, threads)) {
+            if (prompt + gen + 1 > model.config().contextLength()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "a prompt of " + prompt + " and --gen " + gen
+                        + " do not fit the model's context of " + model.config().contextLength());
+            }
+            List<ConcurrencyBench.Level> levels = ConcurrencyBench.run(model, concurrency, prompt, gen, repeat, step -> {
+                err.println("bench: " + step);
+                err.flush();
+            });
+            out.printf(Locale.ROOT, "model      %s, %d threads, prompt %d, %d tokens per stream, median of %d%n",
+                    modelOptions.model.getFileName(), threads, prompt, gen, repeat);
+            out.printf(Locale.ROOT, "%8s %14s %10s %10s %10s %9s%n", "streams", "tokens/s", "p50 ms", "p99 ms", "TTFT ms", "speed-up");
+            double one = levels.get(0).tokensPerSecond();
+            for (ConcurrencyBench.Level l : levels) {
+                out.printf(Locale.ROOT, "%8d %14.2f %10.1f %10.1f %10.1f %8.2fx%n", l.streams(), l.tokensPerSecond(),
+                        l.p50Millis(), l.p99Millis(), l.ttftMillis(), l.tokensPerSecond() / one);
+            }
+            out.flush();
+        }
         return 0;
     }
 

@@ -59,13 +59,23 @@ public final class WarmUp {
                     tokens[i] = (i * 37) % shape.vocabSize();
                 }
                 State state = tiny.newState(batch, tokens.length, false);
-                try (KvCache cache = tiny.newCache(tokens.length)) {
+                // a scheduler's step: decode rows of two sequences at once
+                State pair = tiny.newBatchState(2, 2, tokens.length);
+                Batch two = new Batch(2);
+                try (KvCache cache = tiny.newCache(tokens.length); KvCache other = tiny.newCache(tokens.length)) {
                     for (int r = 0; r < ROUNDS; r++) {
                         tiny.forward(state, cache, tokens, 0, SHORT_BATCH, 0);
                         tiny.forward(state, cache, tokens, 0, MEDIUM_BATCH, 0);
                         tiny.forward(state, cache, tokens, 0, batch, 0);
+                        tiny.forward(state, other, tokens, 0, batch, 0);
                         for (int p = batch; p < tokens.length; p++) {
                             tiny.forward(state, cache, tokens, p, 1, p);
+                        }
+                        for (int p = batch; p < tokens.length; p++) {
+                            two.clear();
+                            two.addDecode(cache, tokens[p], p);
+                            two.addDecode(other, tokens[p], p);
+                            tiny.forward(pair, two);
                         }
                     }
                 }
