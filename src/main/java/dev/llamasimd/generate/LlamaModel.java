@@ -98,6 +98,21 @@ public final class LlamaModel implements AutoCloseable {
         WarmUp.run(llama);
     }
 
+    /**
+     * The KV cache capacity for a requested context: {@code requested} tokens, or for 0 the
+     * model's context length capped at {@link SessionOptions#DEFAULT_CONTEXT_CAP}.
+     *
+     * @throws IllegalArgumentException when {@code requested} is longer than the model's context length
+     */
+    int contextFor(int requested) {
+        int trained = llama.config().contextLength();
+        if (requested > trained) {
+            throw new IllegalArgumentException("a context of " + requested
+                    + " tokens is longer than the model's context length " + trained);
+        }
+        return requested > 0 ? requested : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
+    }
+
     /** A session with the default options: a KV cache of the model's context (at most 4096 tokens). */
     public Session newSession() {
         return newSession(SessionOptions.DEFAULTS);

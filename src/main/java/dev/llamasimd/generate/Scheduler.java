@@ -56,14 +56,7 @@ public final class Scheduler implements AutoCloseable {
         this.llama = model.llama();
         this.tokenizer = model.tokenizer();
         this.options = options;
-        int trained = llama.config().contextLength();
-        if (options.contextSize() > trained) {
-            throw new IllegalArgumentException("a context of " + options.contextSize()
-                    + " tokens is longer than the model's context length " + trained);
-        }
-        this.context = options.contextSize() > 0
-                ? options.contextSize()
-                : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
+        this.context = model.contextFor(options.contextSize());
         this.slots = new Slot[options.slots()];
         try {
             for (int i = 0; i < slots.length; i++) {

@@ -39,14 +39,7 @@ public final class Session implements AutoCloseable {
         this.llama = model.llama();
         this.tokenizer = model.tokenizer();
         this.options = options;
-        int trained = llama.config().contextLength();
-        if (options.contextSize() > trained) {
-            throw new IllegalArgumentException("a context of " + options.contextSize()
-                    + " tokens is longer than the model's context length " + trained);
-        }
-        int context = options.contextSize() > 0
-                ? options.contextSize()
-                : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
+        int context = model.contextFor(options.contextSize());
         this.cache = llama.newCache(context);
         int rows = Math.min(options.batchSize(), context);
         this.state = llama.newBatchState(rows, 1, context);
