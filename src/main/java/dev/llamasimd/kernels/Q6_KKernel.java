@@ -25,8 +25,11 @@ import jdk.incubator.vector.VectorOperators;
  * 16-value group. Group {@code g} of a 128-value half takes the low ({@code g < 4}) or high
  * nibbles of 16 bytes of its {@code ql}, and bits {@code 2·(g/2)} of 16 bytes of its {@code qh}.
  * Values are built in int lanes (x86 has no byte shifts) and converted. Decode multiplies them
- * with the activations as they come, one super-block per call of a small method (see
- * {@link Q4_KKernel}); below 8 lanes it widens the row and multiplies it as an array.
+ * with the activations as they come, one half super-block per call of a small method (see
+ * {@link Q4_KKernel}); at 16 lanes each widened run of 16 qh bytes serves four vectors and each
+ * of ql two, with the group scales converted once per super-block, and two rows take their
+ * super-blocks in turn; at 8 lanes every vector widens its own bytes and two rows are
+ * interleaved; below 8 lanes it widens the row and multiplies it as an array.
  */
 final class Q6_KKernel implements TypeKernel {
     private static final Codec CODEC = new Q6_KCodec();
@@ -75,8 +78,14 @@ final class Q6_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 2 * L, 0f);
         for (int b = 0; b < n / 256; b++) {
-            half(w, row + 210L * b, 0, x, xOff + 256 * b, buf);
-            half(w, row + 210L * b, 1, x, xOff + 256 * b, buf);
+            if (L == 16) {
+                scales16(w, row + 210L * b, buf, 64);
+                half16(w, row + 210L * b, 0, x, xOff + 256 * b, buf, 0);
+                half16(w, row + 210L * b, 1, x, xOff + 256 * b, buf, 0);
+            } else {
+                half(w, row + 210L * b, 0, x, xOff + 256 * b, buf);
+                half(w, row + 210L * b, 1, x, xOff + 256 * b, buf);
+            }
         }
         return Vec.sumStored2(buf, 0);
     }
@@ -91,8 +100,17 @@ final class Q6_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 4 * L, 0f);
         for (int k = 0; k < n / 256; k++) {
-            half2(w, a + 210L * k, b + 210L * k, 0, x, xOff + 256 * k, buf);
-            half2(w, a + 210L * k, b + 210L * k, 1, x, xOff + 256 * k, buf);
+            if (L == 16) {
+                scales16(w, a + 210L * k, buf, 64);
+                half16(w, a + 210L * k, 0, x, xOff + 256 * k, buf, 0);
+                half16(w, a + 210L * k, 1, x, xOff + 256 * k, buf, 0);
+                scales16(w, b + 210L * k, buf, 96);
+                half16(w, b + 210L * k, 0, x, xOff + 256 * k, buf, 32);
+                half16(w, b + 210L * k, 1, x, xOff + 256 * k, buf, 32);
+            } else {
+                half2(w, a + 210L * k, b + 210L * k, 0, x, xOff + 256 * k, buf);
+                half2(w, a + 210L * k, b + 210L * k, 1, x, xOff + 256 * k, buf);
+            }
         }
         y[yA] = Vec.sumStored2(buf, 0);
         y[yB] = Vec.sumStored2(buf, 2 * L);
@@ -187,5 +205,52 @@ final class Q6_KKernel implements TypeKernel {
         a1.intoArray(acc, L);
         b0.intoArray(acc, 2 * L);
         b1.intoArray(acc, 3 * L);
+    }
+
+
+    /** The 16 group scales d·sc of a super-block to acc[at..at+16), and −32 times them after. */
+    private static void scales16(MemorySegment w, long blk, float[] acc, int at) {
+        FloatVector s = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, blk + 192, LE)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(Vec.f16(w, blk + 208));
+        s.intoArray(acc, at);
+        s.mul(-32f).intoArray(acc, at + 16);
+    }
+
+    /*
+     * half at 16 lanes: 16 bytes of qh and the two runs of 16 ql bytes they pair with, each
+     * widened once, give the four vectors at columns l, l + 32, l + 64 and l + 96 (l = 0 all go
+     * to a0, l = 16 to a1, in column order).
+     */
+    private static void half16(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, at);
+        FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
+        int g = at + 64 + 8 * h;
+        for (int l = 0; l < 32; l += 16) {
+            long ql = blk + 64L * h + l;
+            IntVector lo = (IntVector) ByteVector.fromMemorySegment(B16, w, ql, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector hi = (IntVector) ByteVector.fromMemorySegment(B16, w, ql + 32, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector qh = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + 128 + 32L * h + l, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            int c = col + 128 * h + l;
+            int s = g + l / 16;
+            FloatVector acc0 = l == 0 ? a0 : a1;
+            acc0 = ((FloatVector) lo.and(0x0f).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30))
+                    .convert(VectorOperators.I2F, 0)).fma(acc[s], acc[s + 16]).fma(FloatVector.fromArray(F, x, c), acc0);
+            acc0 = ((FloatVector) hi.and(0x0f).or(qh.lanewise(VectorOperators.LSHL, 2).and(0x30))
+                    .convert(VectorOperators.I2F, 0)).fma(acc[s + 2], acc[s + 18]).fma(FloatVector.fromArray(F, x, c + 32), acc0);
+            acc0 = ((FloatVector) lo.lanewise(VectorOperators.LSHR, 4).or(qh.and(0x30))
+                    .convert(VectorOperators.I2F, 0)).fma(acc[s + 4], acc[s + 20]).fma(FloatVector.fromArray(F, x, c + 64), acc0);
+            acc0 = ((FloatVector) hi.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30))
+                    .convert(VectorOperators.I2F, 0)).fma(acc[s + 6], acc[s + 22]).fma(FloatVector.fromArray(F, x, c + 96), acc0);
+            if (l == 0) {
+                a0 = acc0;
+            } else {
+                a1 = acc0;
+            }
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
     }
 }
