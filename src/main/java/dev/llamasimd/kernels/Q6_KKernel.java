@@ -80,8 +80,8 @@ final class Q6_KKernel implements TypeKernel {
         for (int b = 0; b < n / 256; b++) {
             if (L == 16) {
                 scales16(w, row + 210L * b, buf, 64);
-                half16(w, row + 210L * b, 0, x, xOff + 256 * b, buf, 0);
-                half16(w, row + 210L * b, 1, x, xOff + 256 * b, buf, 0);
+                half16(w, row + 210L * b, 0, x, xOff + 256 * b, buf, 0, 64);
+                half16(w, row + 210L * b, 1, x, xOff + 256 * b, buf, 0, 64);
             } else {
                 half(w, row + 210L * b, 0, x, xOff + 256 * b, buf);
                 half(w, row + 210L * b, 1, x, xOff + 256 * b, buf);
@@ -102,11 +102,11 @@ final class Q6_KKernel implements TypeKernel {
         for (int k = 0; k < n / 256; k++) {
             if (L == 16) {
                 scales16(w, a + 210L * k, buf, 64);
-                half16(w, a + 210L * k, 0, x, xOff + 256 * k, buf, 0);
-                half16(w, a + 210L * k, 1, x, xOff + 256 * k, buf, 0);
-                scales16(w, b + 210L * k, buf, 96);
-                half16(w, b + 210L * k, 0, x, xOff + 256 * k, buf, 32);
-                half16(w, b + 210L * k, 1, x, xOff + 256 * k, buf, 32);
+                half16(w, a + 210L * k, 0, x, xOff + 256 * k, buf, 0, 64);
+                half16(w, a + 210L * k, 1, x, xOff + 256 * k, buf, 0, 64);
+                scales16(w, b + 210L * k, buf, 112);
+                half16(w, b + 210L * k, 0, x, xOff + 256 * k, buf, 32, 112);
+                half16(w, b + 210L * k, 1, x, xOff + 256 * k, buf, 32, 112);
             } else {
                 half2(w, a + 210L * k, b + 210L * k, 0, x, xOff + 256 * k, buf);
                 half2(w, a + 210L * k, b + 210L * k, 1, x, xOff + 256 * k, buf);
@@ -208,23 +208,30 @@ final class Q6_KKernel implements TypeKernel {
     }
 
 
-    /** The 16 group scales d·sc of a super-block to acc[at..at+16), and −32 times them after. */
+    /**
+     * The 16 group scales d·sc of a super-block to acc[at..at+16), −32 times them after, and a
+     * sixteenth of them after that (for quants kept 16 times too large, see half16: d·sc/16 is
+     * exact, as d is at least 2⁻²⁴ and so d·sc/16 never subnormal).
+     */
     private static void scales16(MemorySegment w, long blk, float[] acc, int at) {
         FloatVector s = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, blk + 192, LE)
                 .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(Vec.f16(w, blk + 208));
         s.intoArray(acc, at);
         s.mul(-32f).intoArray(acc, at + 16);
+        s.mul(0.0625f).intoArray(acc, at + 32);
     }
 
     /*
      * half at 16 lanes: 16 bytes of qh and the two runs of 16 ql bytes they pair with, each
      * widened once, give the four vectors at columns l, l + 32, l + 64 and l + 96 (l = 0 all go
-     * to a0, l = 16 to a1, in column order).
+     * to a0, l = 16 to a1, in column order). The high nibbles stay where they are, with qh's bits
+     * moved up beside them: those quants are 16·q, multiplied by d·sc/16, which gives q·d·sc
+     * exactly (two shifts per four vectors instead of five). Scales at acc[sc..), see scales16.
      */
-    private static void half16(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at) {
+    private static void half16(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at, int sc) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
         FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
-        int g = at + 64 + 8 * h;
+        int g = sc + 8 * h;
         for (int l = 0; l < 32; l += 16) {
             long ql = blk + 64L * h + l;
             IntVector lo = (IntVector) ByteVector.fromMemorySegment(B16, w, ql, LE)
@@ -233,17 +240,19 @@ final class Q6_KKernel implements TypeKernel {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
             IntVector qh = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + 128 + 32L * h + l, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector up4 = qh.lanewise(VectorOperators.LSHL, 4);
+            IntVector up2 = qh.lanewise(VectorOperators.LSHL, 2);
             int c = col + 128 * h + l;
             int s = g + l / 16;
             FloatVector acc0 = l == 0 ? a0 : a1;
-            acc0 = ((FloatVector) lo.and(0x0f).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30))
-                    .convert(VectorOperators.I2F, 0)).fma(acc[s], acc[s + 16]).fma(FloatVector.fromArray(F, x, c), acc0);
-            acc0 = ((FloatVector) hi.and(0x0f).or(qh.lanewise(VectorOperators.LSHL, 2).and(0x30))
-                    .convert(VectorOperators.I2F, 0)).fma(acc[s + 2], acc[s + 18]).fma(FloatVector.fromArray(F, x, c + 32), acc0);
-            acc0 = ((FloatVector) lo.lanewise(VectorOperators.LSHR, 4).or(qh.and(0x30))
-                    .convert(VectorOperators.I2F, 0)).fma(acc[s + 4], acc[s + 20]).fma(FloatVector.fromArray(F, x, c + 64), acc0);
-            acc0 = ((FloatVector) hi.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30))
-                    .convert(VectorOperators.I2F, 0)).fma(acc[s + 6], acc[s + 22]).fma(FloatVector.fromArray(F, x, c + 96), acc0);
+            acc0 = ((FloatVector) lo.and(0x0f).or(up4.and(0x30)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s], acc[s + 16]).fma(FloatVector.fromArray(F, x, c), acc0);
+            acc0 = ((FloatVector) hi.and(0x0f).or(up2.and(0x30)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s + 2], acc[s + 18]).fma(FloatVector.fromArray(F, x, c + 32), acc0);
+            acc0 = ((FloatVector) lo.and(0xf0).or(up4.and(0x300)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s + 36], acc[s + 20]).fma(FloatVector.fromArray(F, x, c + 64), acc0);
+            acc0 = ((FloatVector) hi.and(0xf0).or(up2.and(0x300)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s + 38], acc[s + 22]).fma(FloatVector.fromArray(F, x, c + 96), acc0);
             if (l == 0) {
                 a0 = acc0;
             } else {
