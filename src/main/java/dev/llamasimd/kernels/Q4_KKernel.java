@@ -26,10 +26,10 @@ import jdk.incubator.vector.VectorShuffle;
  * value is {@code fma(q, d·sc, −dmin·m)}. Quants are widened to int lanes (x86 has no byte
  * shifts), split into nibbles and converted; decode multiplies them with the activations as they
  * come, in column order, one super-block per call of a small method whose accumulators live in
- * the scratch array between calls (one or two rows; below 8 lanes it widens the row and
- * multiplies it as an array). At 16 lanes each 16 quant bytes are widened once for both their
- * sub-blocks, the scales and mins are unpacked with vector lanes once per super-block, and two
- * rows take their super-blocks in turn (measured faster than interleaving them).
+ * the scratch array between calls (two rows take their super-blocks in turn; below 8 lanes it
+ * widens the row and multiplies it as an array). Each quant byte is widened once for both its
+ * sub-blocks; at 16 lanes the scales and mins are unpacked with vector lanes once per
+ * super-block.
  */
 final class Q4_KKernel implements TypeKernel {
     private static final Codec CODEC = new Q4_KCodec();
@@ -101,11 +101,7 @@ final class Q4_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 2 * L, 0f);
         for (int b = 0; b < n / 256; b++) {
-            if (L == 16) {
-                block16(w, row + 144L * b, x, xOff + 256 * b, buf, 0);
-            } else {
-                block(w, row + 144L * b, x, xOff + 256 * b, buf);
-            }
+            block(w, row + 144L * b, x, xOff + 256 * b, buf, 0);
         }
         return Vec.sumStored2(buf, 0);
     }
@@ -120,104 +116,67 @@ final class Q4_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 4 * L, 0f);
         for (int k = 0; k < n / 256; k++) {
-            if (L == 16) {
-                block16(w, a + 144L * k, x, xOff + 256 * k, buf, 0);
-                block16(w, b + 144L * k, x, xOff + 256 * k, buf, 32);
-            } else {
-                block2(w, a + 144L * k, b + 144L * k, x, xOff + 256 * k, buf);
-            }
+            block(w, a + 144L * k, x, xOff + 256 * k, buf, 0);
+            block(w, b + 144L * k, x, xOff + 256 * k, buf, 2 * L);
         }
         y[yA] = Vec.sumStored2(buf, 0);
         y[yB] = Vec.sumStored2(buf, 2 * L);
     }
 
     /*
-     * One super-block per call, its accumulators kept in acc (even vectors of the row in
-     * acc[0..L), odd ones in acc[L..2L)): a call is a small method that C2 compiles whole, with
-     * every Vector API call inlined, whether or not it inlines it into the row loop. (A kernel
-     * body grown too large makes C2 stop inlining, and the calls it leaves box their vectors.)
-     * Sub-block 2g is the low nibbles of 32 bytes, 2g + 1 their high nibbles; each vector is
-     * loaded at the byte its L columns need, so no conversion takes a part number.
+     * One super-block per call, its accumulators kept in acc[at..at+2L) (even vectors of the row,
+     * then odd ones): a call is a small method that C2 compiles whole, with every Vector API call
+     * inlined, whether or not it inlines it into the row loop. (A kernel body grown too large
+     * makes C2 stop inlining, and the calls it leaves box their vectors; two rows interleaved in
+     * one body did, and measured slower than two calls.) Sub-block 2g is the low nibbles of 32
+     * bytes, 2g + 1 their high nibbles; each vector is loaded at the byte its L columns need, so
+     * no conversion takes a part number, and widened once for both sub-blocks.
      */
-    private static void block(MemorySegment w, long blk, float[] x, int col, float[] acc) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, L);
+    private static void block(MemorySegment w, long blk, float[] x, int col, float[] acc, int at) {
+        if (L == 16) {
+            block16(w, blk, x, col, acc, at);
+        } else {
+            block8(w, blk, x, col, acc, at);
+        }
+    }
+
+    /*
+     * block at 8 lanes: a0 takes columns 64g + 16i + (0..8), a1 64g + 16i + (8..16); the four
+     * runs of 8 bytes are widened once, their low nibbles taken, then their high ones.
+     */
+    private static void block8(MemorySegment w, long blk, float[] x, int col, float[] acc, int at) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, at);
+        FloatVector a1 = FloatVector.fromArray(F, acc, at + 8);
         float d = Vec.f16(w, blk);
         float dmin = Vec.f16(w, blk + 2);
         long sLo = KScales.low8(w, blk + 4);
         int sHi = KScales.high4(w, blk + 4);
         for (int g = 0; g < 4; g++) {
-            for (int j = 0; j < 2; j++) {
-                float ds = d * KScales.scaleK4(sLo, sHi, 2 * g + j);
-                float ms = -(dmin * KScales.minK4(sLo, sHi, 2 * g + j));
-                int shift = 4 * j;
-                for (int i = 0; i < 32; i += 2 * L) {
-                    long q = blk + 16 + 32L * g + i;
-                    int c = col + 64 * g + 32 * j + i;
-                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, q, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                            .lanewise(VectorOperators.LSHR, shift).and(0x0f).convert(VectorOperators.I2F, 0))
-                            .fma(ds, ms).fma(FloatVector.fromArray(F, x, c), a0);
-                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, q + L, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                            .lanewise(VectorOperators.LSHR, shift).and(0x0f).convert(VectorOperators.I2F, 0))
-                            .fma(ds, ms).fma(FloatVector.fromArray(F, x, c + L), a1);
-                }
-            }
+            float dl = d * KScales.scaleK4(sLo, sHi, 2 * g);
+            float ml = -(dmin * KScales.minK4(sLo, sHi, 2 * g));
+            float dh = d * KScales.scaleK4(sLo, sHi, 2 * g + 1);
+            float mh = -(dmin * KScales.minK4(sLo, sHi, 2 * g + 1));
+            long q = blk + 16 + 32L * g;
+            int c = col + 64 * g;
+            IntVector v0 = (IntVector) ByteVector.fromMemorySegment(BL, w, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector v1 = (IntVector) ByteVector.fromMemorySegment(BL, w, q + 8, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector v2 = (IntVector) ByteVector.fromMemorySegment(BL, w, q + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector v3 = (IntVector) ByteVector.fromMemorySegment(BL, w, q + 24, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            a0 = ((FloatVector) v0.and(0x0f).convert(VectorOperators.I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, c), a0);
+            a1 = ((FloatVector) v1.and(0x0f).convert(VectorOperators.I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, c + 8), a1);
+            a0 = ((FloatVector) v2.and(0x0f).convert(VectorOperators.I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, c + 16), a0);
+            a1 = ((FloatVector) v3.and(0x0f).convert(VectorOperators.I2F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, c + 24), a1);
+            a0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dh, mh)
+                    .fma(FloatVector.fromArray(F, x, c + 32), a0);
+            a1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dh, mh)
+                    .fma(FloatVector.fromArray(F, x, c + 40), a1);
+            a0 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dh, mh)
+                    .fma(FloatVector.fromArray(F, x, c + 48), a0);
+            a1 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(dh, mh)
+                    .fma(FloatVector.fromArray(F, x, c + 56), a1);
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-    }
-
-    /** {@link #block} of two rows at once (the second's accumulators in acc[2L..4L)), sharing the activations. */
-    private static void block2(MemorySegment w, long ba, long bb, float[] x, int col, float[] acc) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, L);
-        FloatVector b0 = FloatVector.fromArray(F, acc, 2 * L);
-        FloatVector b1 = FloatVector.fromArray(F, acc, 3 * L);
-        float da = Vec.f16(w, ba);
-        float dminA = Vec.f16(w, ba + 2);
-        long loA = KScales.low8(w, ba + 4);
-        int hiA = KScales.high4(w, ba + 4);
-        float db = Vec.f16(w, bb);
-        float dminB = Vec.f16(w, bb + 2);
-        long loB = KScales.low8(w, bb + 4);
-        int hiB = KScales.high4(w, bb + 4);
-        for (int g = 0; g < 4; g++) {
-            for (int j = 0; j < 2; j++) {
-                float dsA = da * KScales.scaleK4(loA, hiA, 2 * g + j);
-                float msA = -(dminA * KScales.minK4(loA, hiA, 2 * g + j));
-                float dsB = db * KScales.scaleK4(loB, hiB, 2 * g + j);
-                float msB = -(dminB * KScales.minK4(loB, hiB, 2 * g + j));
-                int shift = 4 * j;
-                for (int i = 0; i < 32; i += 2 * L) {
-                    long q = 16 + 32L * g + i;
-                    int c = col + 64 * g + 32 * j + i;
-                    FloatVector x0 = FloatVector.fromArray(F, x, c);
-                    FloatVector x1 = FloatVector.fromArray(F, x, c + L);
-                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + q, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                            .lanewise(VectorOperators.LSHR, shift).and(0x0f).convert(VectorOperators.I2F, 0))
-                            .fma(dsA, msA).fma(x0, a0);
-                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + q + L, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                            .lanewise(VectorOperators.LSHR, shift).and(0x0f).convert(VectorOperators.I2F, 0))
-                            .fma(dsA, msA).fma(x1, a1);
-                    b0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + q, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                            .lanewise(VectorOperators.LSHR, shift).and(0x0f).convert(VectorOperators.I2F, 0))
-                            .fma(dsB, msB).fma(x0, b0);
-                    b1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + q + L, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                            .lanewise(VectorOperators.LSHR, shift).and(0x0f).convert(VectorOperators.I2F, 0))
-                            .fma(dsB, msB).fma(x1, b1);
-                }
-            }
-        }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        b0.intoArray(acc, 2 * L);
-        b1.intoArray(acc, 3 * L);
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 8);
     }
 
     /*

@@ -26,10 +26,10 @@ import jdk.incubator.vector.VectorOperators;
  * nibbles of 16 bytes of its {@code ql}, and bits {@code 2·(g/2)} of 16 bytes of its {@code qh}.
  * Values are built in int lanes (x86 has no byte shifts) and converted. Decode multiplies them
  * with the activations as they come, one half super-block per call of a small method (see
- * {@link Q4_KKernel}); at 16 lanes each widened run of 16 qh bytes serves four vectors and each
- * of ql two, with the group scales converted once per super-block, and two rows take their
- * super-blocks in turn; at 8 lanes every vector widens its own bytes and two rows are
- * interleaved; below 8 lanes it widens the row and multiplies it as an array.
+ * {@link Q4_KKernel}): each widened run of qh bytes serves four vectors and each of ql two, the
+ * group scales are converted once per super-block, and two rows take their super-blocks in turn
+ * (interleaving them in one body made C2 box vectors). Below 8 lanes it widens the row and
+ * multiplies it as an array.
  */
 final class Q6_KKernel implements TypeKernel {
     private static final Codec CODEC = new Q6_KCodec();
@@ -78,14 +78,7 @@ final class Q6_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 2 * L, 0f);
         for (int b = 0; b < n / 256; b++) {
-            if (L == 16) {
-                scales16(w, row + 210L * b, buf, 64);
-                half16(w, row + 210L * b, 0, x, xOff + 256 * b, buf, 0, 64);
-                half16(w, row + 210L * b, 1, x, xOff + 256 * b, buf, 0, 64);
-            } else {
-                half(w, row + 210L * b, 0, x, xOff + 256 * b, buf);
-                half(w, row + 210L * b, 1, x, xOff + 256 * b, buf);
-            }
+            superBlock(w, row + 210L * b, x, xOff + 256 * b, buf, 0, 64);
         }
         return Vec.sumStored2(buf, 0);
     }
@@ -100,125 +93,44 @@ final class Q6_KKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 4 * L, 0f);
         for (int k = 0; k < n / 256; k++) {
-            if (L == 16) {
-                scales16(w, a + 210L * k, buf, 64);
-                half16(w, a + 210L * k, 0, x, xOff + 256 * k, buf, 0, 64);
-                half16(w, a + 210L * k, 1, x, xOff + 256 * k, buf, 0, 64);
-                scales16(w, b + 210L * k, buf, 112);
-                half16(w, b + 210L * k, 0, x, xOff + 256 * k, buf, 32, 112);
-                half16(w, b + 210L * k, 1, x, xOff + 256 * k, buf, 32, 112);
-            } else {
-                half2(w, a + 210L * k, b + 210L * k, 0, x, xOff + 256 * k, buf);
-                half2(w, a + 210L * k, b + 210L * k, 1, x, xOff + 256 * k, buf);
-            }
+            superBlock(w, a + 210L * k, x, xOff + 256 * k, buf, 0, 64);
+            superBlock(w, b + 210L * k, x, xOff + 256 * k, buf, 2 * L, 112);
         }
         y[yA] = Vec.sumStored2(buf, 0);
         y[yB] = Vec.sumStored2(buf, 2 * L);
     }
 
-    /*
-     * Half h (128 values) of a super-block per call: a small method, as Q4_KKernel.block (a whole
-     * super-block of two rows was still large enough for C2 to box vectors in some runs). In
-     * column order: the 32 columns of quarter k (nibble 4·(k/2) of ql bytes 64h + 32·(k%2) + l,
-     * bits 2k of qh bytes 128 + 32h + l), in pairs of vectors: the first to a0, the second to a1.
+    /**
+     * Super-block {@code blk} of a row into the accumulators at acc[at..at+2L), its scales at
+     * acc[sc..sc+48): one small method per half (a whole super-block in one body was large enough
+     * for C2 to box vectors in some runs).
      */
-    private static void half(MemorySegment w, long blk, int h, float[] x, int col, float[] acc) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, L);
-        float d = Vec.f16(w, blk + 208);
-        for (int k = 0; k < 4; k++) {
-            long ql = blk + 64L * h + 32L * (k & 1);
-            long qh = blk + 128 + 32L * h;
-            int nibble = 4 * (k >> 1);
-            int high = 2 * k;
-            for (int i = 0; i < 32; i += 2 * L) {
-                int c = col + 128 * h + 32 * k + i;
-                float s0 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * h + 2 * k + i / 16);
-                float s1 = d * w.get(ValueLayout.JAVA_BYTE, blk + 192 + 8 * h + 2 * k + (i + L) / 16);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ql + i, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, qh + i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(FloatVector.fromArray(F, x, c), a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ql + i + L, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, qh + i + L, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(FloatVector.fromArray(F, x, c + L), a1);
-            }
+    private static void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+        scales(w, blk, acc, sc);
+        if (L == 16) {
+            half16(w, blk, 0, x, col, acc, at, sc);
+            half16(w, blk, 1, x, col, acc, at, sc);
+        } else {
+            half8(w, blk, 0, x, col, acc, at, sc);
+            half8(w, blk, 1, x, col, acc, at, sc);
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
     }
-
-    /** {@link #half} of two rows at once (the second's accumulators in acc[2L..4L)), sharing the activations. */
-    private static void half2(MemorySegment w, long ba, long bb, int h, float[] x, int col, float[] acc) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, 0);
-        FloatVector a1 = FloatVector.fromArray(F, acc, L);
-        FloatVector b0 = FloatVector.fromArray(F, acc, 2 * L);
-        FloatVector b1 = FloatVector.fromArray(F, acc, 3 * L);
-        float da = Vec.f16(w, ba + 208);
-        float db = Vec.f16(w, bb + 208);
-        for (int k = 0; k < 4; k++) {
-            long ql = 64L * h + 32L * (k & 1);
-            long qh = 128 + 32L * h;
-            int nibble = 4 * (k >> 1);
-            int high = 2 * k;
-            for (int i = 0; i < 32; i += 2 * L) {
-                int c = col + 128 * h + 32 * k + i;
-                FloatVector x0 = FloatVector.fromArray(F, x, c);
-                FloatVector x1 = FloatVector.fromArray(F, x, c + L);
-                long s = 192 + 8 * h + 2 * k;
-                float s0 = da * w.get(ValueLayout.JAVA_BYTE, ba + s + i / 16);
-                float s1 = da * w.get(ValueLayout.JAVA_BYTE, ba + s + (i + L) / 16);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + ql + i, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, ba + qh + i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, ba + ql + i + L, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, ba + qh + i + L, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, a1);
-                s0 = db * w.get(ValueLayout.JAVA_BYTE, bb + s + i / 16);
-                s1 = db * w.get(ValueLayout.JAVA_BYTE, bb + s + (i + L) / 16);
-                b0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + ql + i, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, bb + qh + i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                        .convert(VectorOperators.I2F, 0)).fma(s0, -32 * s0).fma(x0, b0);
-                b1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(BL, w, bb + ql + i + L, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0)).lanewise(VectorOperators.LSHR, nibble).and(0x0f)
-                        .or(((IntVector) ByteVector.fromMemorySegment(BL, w, bb + qh + i + L, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0))
-                                .lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                        .convert(VectorOperators.I2F, 0)).fma(s1, -32 * s1).fma(x1, b1);
-            }
-        }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        b0.intoArray(acc, 2 * L);
-        b1.intoArray(acc, 3 * L);
-    }
-
 
     /**
      * The 16 group scales d·sc of a super-block to acc[at..at+16), −32 times them after, and a
      * sixteenth of them after that (for quants kept 16 times too large, see half16: d·sc/16 is
      * exact, as d is at least 2⁻²⁴ and so d·sc/16 never subnormal).
      */
-    private static void scales16(MemorySegment w, long blk, float[] acc, int at) {
-        FloatVector s = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, blk + 192, LE)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0)).mul(Vec.f16(w, blk + 208));
-        s.intoArray(acc, at);
-        s.mul(-32f).intoArray(acc, at + 16);
-        s.mul(0.0625f).intoArray(acc, at + 32);
+    private static void scales(MemorySegment w, long blk, float[] acc, int at) {
+        float d = Vec.f16(w, blk + 208);
+        ByteVector sc = ByteVector.fromMemorySegment(B16, w, blk + 192, LE);
+        for (int p = 0; p < PARTS; p++) {
+            FloatVector s = ((FloatVector) ((IntVector) sc.convertShape(VectorOperators.B2I, I, p))
+                    .convert(VectorOperators.I2F, 0)).mul(d);
+            s.intoArray(acc, at + L * p);
+            s.mul(-32f).intoArray(acc, at + 16 + L * p);
+            s.mul(0.0625f).intoArray(acc, at + 32 + L * p);
+        }
     }
 
     /*
@@ -226,7 +138,7 @@ final class Q6_KKernel implements TypeKernel {
      * widened once, give the four vectors at columns l, l + 32, l + 64 and l + 96 (l = 0 all go
      * to a0, l = 16 to a1, in column order). The high nibbles stay where they are, with qh's bits
      * moved up beside them: those quants are 16·q, multiplied by d·sc/16, which gives q·d·sc
-     * exactly (two shifts per four vectors instead of five). Scales at acc[sc..), see scales16.
+     * exactly (two shifts per four vectors instead of five). Scales at acc[sc..), see scales.
      */
     private static void half16(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at, int sc) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
@@ -261,5 +173,55 @@ final class Q6_KKernel implements TypeKernel {
         }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
+    }
+
+    /*
+     * half16 at 8 lanes: a vector is 8 columns, so accumulator a0 takes the columns 16i + (0..8)
+     * and a1 16i + (8..16); the runs at byte p and p + 16 (p = 0 for a0, 8 for a1) are widened
+     * together and their eight vectors taken in column order.
+     */
+    private static void half8(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at, int sc) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, at);
+        FloatVector a1 = FloatVector.fromArray(F, acc, at + 8);
+        int g = sc + 8 * h;
+        for (int p = 0; p < 16; p += 8) {
+            long ql = blk + 64L * h + p;
+            long qh = blk + 128 + 32L * h + p;
+            IntVector lo0 = (IntVector) ByteVector.fromMemorySegment(BL, w, ql, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector lo1 = (IntVector) ByteVector.fromMemorySegment(BL, w, ql + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector hi0 = (IntVector) ByteVector.fromMemorySegment(BL, w, ql + 32, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector hi1 = (IntVector) ByteVector.fromMemorySegment(BL, w, ql + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector qh0 = (IntVector) ByteVector.fromMemorySegment(BL, w, qh, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector qh1 = (IntVector) ByteVector.fromMemorySegment(BL, w, qh + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector up40 = qh0.lanewise(VectorOperators.LSHL, 4);
+            IntVector up41 = qh1.lanewise(VectorOperators.LSHL, 4);
+            IntVector up20 = qh0.lanewise(VectorOperators.LSHL, 2);
+            IntVector up21 = qh1.lanewise(VectorOperators.LSHL, 2);
+            int c = col + 128 * h + p;
+            FloatVector acc0 = p == 0 ? a0 : a1;
+            acc0 = ((FloatVector) lo0.and(0x0f).or(up40.and(0x30)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g], acc[g + 16]).fma(FloatVector.fromArray(F, x, c), acc0);
+            acc0 = ((FloatVector) lo1.and(0x0f).or(up41.and(0x30)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 1], acc[g + 17]).fma(FloatVector.fromArray(F, x, c + 16), acc0);
+            acc0 = ((FloatVector) hi0.and(0x0f).or(up20.and(0x30)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 2], acc[g + 18]).fma(FloatVector.fromArray(F, x, c + 32), acc0);
+            acc0 = ((FloatVector) hi1.and(0x0f).or(up21.and(0x30)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 3], acc[g + 19]).fma(FloatVector.fromArray(F, x, c + 48), acc0);
+            acc0 = ((FloatVector) lo0.and(0xf0).or(up40.and(0x300)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 36], acc[g + 20]).fma(FloatVector.fromArray(F, x, c + 64), acc0);
+            acc0 = ((FloatVector) lo1.and(0xf0).or(up41.and(0x300)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 37], acc[g + 21]).fma(FloatVector.fromArray(F, x, c + 80), acc0);
+            acc0 = ((FloatVector) hi0.and(0xf0).or(up20.and(0x300)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 38], acc[g + 22]).fma(FloatVector.fromArray(F, x, c + 96), acc0);
+            acc0 = ((FloatVector) hi1.and(0xf0).or(up21.and(0x300)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[g + 39], acc[g + 23]).fma(FloatVector.fromArray(F, x, c + 112), acc0);
+            if (p == 0) {
+                a0 = acc0;
+            } else {
+                a1 = acc0;
+            }
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 8);
     }
 }
