@@ -35,7 +35,7 @@ final class Q4_KKernel implements TypeKernel {
     private static final Codec CODEC = new Q4_KCodec();
 
     /*
-     * The 12 scale bytes b[0..11] of a super-block to 16 int lanes (block16's constants): lane j < 8 the
+     * The 12 scale bytes b[0..11] of a super-block to 16 int lanes (scales16's constants): lane j < 8 the
      * 6-bit scale of sub-block j, lane 8 + j its min. Low bits: scales j < 4 are b[j] & 63, j >= 4
      * b[j + 4] & 15; mins j < 4 b[j + 4] & 63, j >= 4 b[j + 4] >> 4. High bits (j >= 4): b[j − 4] >> 6
      * for scales, b[j] >> 6 for mins, at bits 4-5.
@@ -179,6 +179,20 @@ final class Q4_KKernel implements TypeKernel {
         a1.intoArray(acc, at + 8);
     }
 
+    /**
+     * At 16 lanes: the sub-block factors of the Q4_K/Q5_K super-block at {@code blk} (d, dmin, then
+     * the 12 packed scale bytes) to acc[at..at+16): lane j < 8 is d·scale_j, lane 8 + j
+     * −(dmin·min_j), as scaleK4/minK4 unpack them.
+     */
+    static void scales16(MemorySegment w, long blk, float[] acc, int at) {
+        IntVector b = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + 4, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector six = b.rearrange(SIX_BITS).lanewise(VectorOperators.LSHR, SIX_SHIFT).and(SIX_MASK);
+        IntVector two = b.rearrange(TWO_BITS).lanewise(VectorOperators.LSHR, 2).and(TWO_MASK);
+        ((FloatVector) six.or(two).convert(VectorOperators.I2F, 0))
+                .mul(FloatVector.broadcast(F, Vec.f16(w, blk)).blend(-Vec.f16(w, blk + 2), MINS)).intoArray(acc, at);
+    }
+
     /*
      * block at 16 lanes: the 32 bytes of sub-blocks 2g and 2g + 1 are two vectors, each widened
      * once and split into its low nibbles (columns 64g + 16i) and high ones (64g + 32 + 16i).
@@ -187,13 +201,7 @@ final class Q4_KKernel implements TypeKernel {
     private static void block16(MemorySegment w, long blk, float[] x, int col, float[] acc, int at) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
         FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
-        // lanes 0..7: d·scale of sub-block j, lanes 8..15: −(dmin·min), unpacked as scaleK4/minK4
-        IntVector b = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + 4, LE)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-        IntVector six = b.rearrange(SIX_BITS).lanewise(VectorOperators.LSHR, SIX_SHIFT).and(SIX_MASK);
-        IntVector two = b.rearrange(TWO_BITS).lanewise(VectorOperators.LSHR, 2).and(TWO_MASK);
-        ((FloatVector) six.or(two).convert(VectorOperators.I2F, 0))
-                .mul(FloatVector.broadcast(F, Vec.f16(w, blk)).blend(-Vec.f16(w, blk + 2), MINS)).intoArray(acc, at + 64);
+        scales16(w, blk, acc, at + 64);
         for (int g = 0; g < 4; g++) {
             float dl = acc[at + 64 + 2 * g];
             float ml = acc[at + 72 + 2 * g];
