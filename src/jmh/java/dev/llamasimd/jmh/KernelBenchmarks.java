@@ -1,6 +1,5 @@
 package dev.llamasimd.jmh;
 
-import dev.llamasimd.kernels.Attention;
 import dev.llamasimd.kernels.Matmul;
 import dev.llamasimd.kernels.TypeKernel;
 import dev.llamasimd.kernels.TypeKernels;
@@ -23,8 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The kernels on one thread, at Llama-3.2-1B sizes: matvec (decode, T = 1) and matmul (prefill,
- * T = 64) per weight type over a 2048 × 2048 matrix, and attention of one head over 1024
- * cached positions. Matvec reads 4 M weights per call: divide bytes by the time for GB/s.
+ * T = 64) per weight type over a 2048 × 2048 matrix ({@link AttentionBenchmarks}: attention).
+ * Matvec reads 4 M weights per call: divide bytes by the time for GB/s.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,11 +44,6 @@ public class KernelBenchmarks {
     private float[] y;
     private float[] buf;
     private float[] packed;
-    private MemorySegment keys;
-    private MemorySegment values;
-    private float[] q;
-    private float[] scores;
-    private float[] out;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -72,17 +66,6 @@ public class KernelBenchmarks {
         y = new float[BATCH * ROWS];
         buf = new float[Matmul.scratchSize(BATCH)];
         packed = new float[Matmul.packedSize(BATCH, COLS)];
-        int positions = 1024;
-        int headDim = 64;
-        keys = arena.allocate(4L * positions * headDim, 64);
-        values = arena.allocate(4L * positions * headDim, 64);
-        for (long i = 0; i < (long) positions * headDim; i++) {
-            keys.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble());
-            values.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) rnd.nextDouble());
-        }
-        q = new float[headDim];
-        scores = new float[positions];
-        out = new float[headDim];
     }
 
     @TearDown(Level.Trial)
@@ -103,12 +86,5 @@ public class KernelBenchmarks {
         Matmul.pack(x, 0, BATCH, COLS, packed, 0, Matmul.groups(BATCH));
         Matmul.batch(kernel, weights, COLS, packed, BATCH, y, 0, ROWS, 0, ROWS, buf);
         return y[y.length - 1];
-    }
-
-    /** One query head against 1024 cached positions of 64 values (independent of the weight type). */
-    @Benchmark
-    public float attention() {
-        Attention.head(q, 0, keys, 0, values, 0, 64, 0, 1024, 0.125f, scores, out, 0);
-        return out[0];
     }
 }

@@ -3,6 +3,7 @@ package dev.llamasimd.bench;
 import dev.llamasimd.generate.LogitsRun;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.Vec;
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
@@ -190,7 +191,7 @@ public final class Benchmark {
                 bytes += m.tensor().data().byteSize();
             }
         }
-        return bytes + KvCache.bytesFor(llama.config(), context);
+        return bytes + KvCache.bytesFor(llama.config(), context, CacheType.F32);
     }
 
     private static long allocatedBytes() {

@@ -8,6 +8,7 @@ import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.TensorSource;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.TypeKernels;
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
@@ -105,7 +106,7 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("family   %s%s%s%n", c.family().describe(),
                     biases == 0 ? "" : "; " + biases + " biased projections",
                     c.slidingWindow() == 0 ? "" : "; sliding window " + c.slidingWindow());
-            out.printf("KV cache %s per 1k tokens of context (F32)%n", bytes(KvCache.bytesFor(c, 1024)));
+            out.printf("KV cache %s per 1k tokens of context (F32)%n", bytes(KvCache.bytesFor(c, 1024, CacheType.F32)));
             ModelFormatException bad = WeightCheck.firstNonFinite(llama.weights(), source);
             out.println(bad == null ? "weights  every value finite (all blocks' scales checked)" : "weights  NOT usable: " + bad.getMessage());
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.llamasimd.generate;
 
 import dev.llamasimd.model.Batch;
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
@@ -83,7 +84,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** Bytes of KV cache the slots hold together (off-heap). */
     public long cacheBytes() {
-        return KvCache.bytesFor(llama.config(), context) * slots.length;
+        return KvCache.bytesFor(llama.config(), context, CacheType.F32) * slots.length;
     }
 
     /**

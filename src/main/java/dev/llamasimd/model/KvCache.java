@@ -1,16 +1,21 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.kernels.TypeKernel;
+import dev.llamasimd.kernels.TypeKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import dev.llamasimd.tensor.Quant;
 
 /**
  * The key/value cache: off-heap, one contiguous segment per layer for keys and one for values,
- * laid out {@code [kvHead][position][headDim]} float32 so that one head's positions are
- * contiguous. Capacity is fixed when the cache is made; {@link #length()} positions are filled.
+ * laid out {@code [kvHead][position][headDim]} so that one head's positions are contiguous.
+ * Capacity and element type ({@link CacheType}) are fixed when the cache is made; keys and
+ * values are rounded to the type as they are stored. {@link #length()} positions are filled.
  */
 public final class KvCache implements AutoCloseable {
     private final Arena arena;
+    private final CacheType type;
+    /** Stores rows in the cache's type (its codec) and widens them back (its row decode). */
+    private final TypeKernel kernel;
     private final MemorySegment[] keys;
     private final MemorySegment[] values;
     private final int capacity;
@@ -18,14 +23,16 @@ public final class KvCache implements AutoCloseable {
     private final int kvHeads;
     private int length;
 
-    public KvCache(Config config, int capacity) {
+    public KvCache(Config config, int capacity, CacheType type) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("KV cache capacity must be positive, not " + capacity);
         }
+        this.type = type;
+        this.kernel = TypeKernels.of(type.element);
         this.capacity = capacity;
         this.headDim = config.headDim();
         this.kvHeads = config.kvHeads();
-        long perLayer = 4L * config.kvHeads() * capacity * headDim;
+        long perLayer = (long) type.bytes() * config.kvHeads() * capacity * headDim;
         this.arena = Arena.ofShared();
         this.keys = new MemorySegment[config.layers()];
         this.values = new MemorySegment[config.layers()];
@@ -36,14 +43,23 @@ public final class KvCache implements AutoCloseable {
             }
         } catch (OutOfMemoryError e) {
             arena.close();
-            throw new IllegalArgumentException("a KV cache of " + capacity + " positions needs "
-                    + (bytesFor(config, capacity) >> 20) + " MiB of off-heap memory, which is not available", e);
+            throw new IllegalArgumentException("a KV cache of " + capacity + " positions (" + type + ") needs "
+                    + (bytesFor(config, capacity, type) >> 20) + " MiB of off-heap memory, which is not available", e);
         }
     }
 
-    /** Bytes a cache of {@code positions} needs for this config. */
-    public static long bytesFor(Config config, int positions) {
-        return 2L * 4 * config.layers() * config.kvHeads() * positions * config.headDim();
+    /** Bytes a cache of {@code positions} of {@code type} needs for this config (keys and values of every layer). */
+    public static long bytesFor(Config config, int positions, CacheType type) {
+        return 2L * type.bytes() * config.layers() * config.kvHeads() * positions * config.headDim();
+    }
+
+    public CacheType type() {
+        return type;
+    }
+
+    /** The kernel of the cache's type: its {@link TypeKernel#decode} widens stored rows to float32. */
+    TypeKernel kernel() {
+        return kernel;
     }
 
     /** Whether this cache has the layers and heads of {@code config}. */
@@ -78,14 +94,17 @@ public final class KvCache implements AutoCloseable {
 
     /** Byte offset of {@code (kvHead, position)} in a layer's segment. */
     long offset(int kvHead, int position) {
-        return 4L * ((long) kvHead * capacity + position) * headDim;
+        return (long) type.bytes() * ((long) kvHead * capacity + position) * headDim;
     }
 
-    /** Stores head {@code kvHead} of token rows {@code k}, {@code v} (at {@code off}) at {@code position}. */
+    /**
+     * Stores head {@code kvHead} of token rows {@code k}, {@code v} (at {@code off}) at
+     * {@code position}, rounded to the cache's type.
+     */
     void store(int layer, int kvHead, int position, float[] k, float[] v, int off) {
         long at = offset(kvHead, position);
-        MemorySegment.copy(k, off, keys[layer], Quant.FLOAT_LE, at, headDim);
-        MemorySegment.copy(v, off, values[layer], Quant.FLOAT_LE, at, headDim);
+        kernel.codec().quantize(k, off, headDim, keys[layer], at);
+        kernel.codec().quantize(v, off, headDim, values[layer], at);
     }
 
     void setLength(int length) {

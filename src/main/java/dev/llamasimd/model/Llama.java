@@ -70,9 +70,14 @@ public final class Llama implements AutoCloseable {
         return new State(this, maxBatch, allLogits ? maxBatch : 1, maxContext);
     }
 
-    /** An empty cache for {@code capacity} positions. */
+    /** An empty float32 cache for {@code capacity} positions. */
     public KvCache newCache(int capacity) {
-        return new KvCache(config, capacity);
+        return newCache(capacity, CacheType.F32);
+    }
+
+    /** An empty cache for {@code capacity} positions whose keys and values are stored as {@code type}. */
+    public KvCache newCache(int capacity, CacheType type) {
+        return new KvCache(config, capacity, type);
     }
 
     /**
@@ -452,8 +457,14 @@ public final class Llama implements AutoCloseable {
                 KvCache cache = batch.caches[t];
                 long base = cache.offset(kvh, 0);
                 int pos = batch.positions[t];
-                Attention.head(s.q, at, cache.keys(layer), base, cache.values(layer), base, c.headDim(), c.firstAttended(pos),
-                        pos + 1, model.attentionScale, s.scores[worker], s.att, at);
+                if (cache.type() == CacheType.F32) {
+                    Attention.head(s.q, at, cache.keys(layer), base, cache.values(layer), base, c.headDim(),
+                            c.firstAttended(pos), pos + 1, model.attentionScale, s.scores[worker], s.att, at);
+                } else {
+                    Attention.headWidened(cache.kernel(), s.q, at, cache.keys(layer), base, cache.values(layer), base,
+                            c.headDim(), c.firstAttended(pos), pos + 1, model.attentionScale, s.scores[worker],
+                            s.widened[worker], s.att, at);
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.kernels.Attention;
 import dev.llamasimd.kernels.Matmul;
 
 /**
@@ -27,6 +28,8 @@ public final class State {
     final float[][] rowBuf;
     /** Per worker: attention scores over the context. */
     final float[][] scores;
+    /** Per worker: key or value rows of a 16-bit KV cache widened to float32 ({@link Attention#CHUNK} positions). */
+    final float[][] widened;
     /** {@code logitRows × vocab}: the logits of the last forward call. */
     public final float[] logits;
 
@@ -65,6 +68,7 @@ public final class State {
         packed = new float[Matmul.packedSize(maxBatch, widest)];
         rowBuf = new float[workers][Math.max(Matmul.eachScratch(widest), Matmul.scratchSize(maxBatch))];
         scores = new float[workers][maxContext];
+        widened = new float[workers][Attention.CHUNK * c.headDim()];
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];
         matmul = new Llama.MatmulTask(this, model.config().family().activation());
         pack = new Llama.PackTask(this);

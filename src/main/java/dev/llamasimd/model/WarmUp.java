@@ -13,9 +13,10 @@ import java.util.Set;
 /**
  * Gets the JIT to compile the kernels before a model's first real request. The kernels do not
  * depend on the model's shape, so a tiny random model of each weight type the model uses
- * (written to a temporary GGUF by {@link SyntheticModel}) runs batches and decode steps on the
- * model's own workers until they are compiled; the real model's first prompt then runs at warm
- * speed. Costs a fraction of a second and a few MB of heap, once per JVM.
+ * (written to a temporary GGUF by {@link SyntheticModel}) runs batches and decode steps, over KV
+ * caches of every {@link CacheType}, on the model's own workers until they are compiled; the
+ * real model's first prompt then runs at warm speed. Costs a fraction of a second and a few MB
+ * of heap, once per JVM.
  */
 public final class WarmUp {
     /** Rounds of batches of each token-group width ({@link Matmul#batch}) and a few decode steps. */
@@ -62,7 +63,9 @@ public final class WarmUp {
                 // a scheduler's step: decode rows of two sequences at once
                 State pair = tiny.newBatchState(2, 2, tokens.length);
                 Batch two = new Batch(2);
-                try (KvCache cache = tiny.newCache(tokens.length); KvCache other = tiny.newCache(tokens.length)) {
+                try (KvCache cache = tiny.newCache(tokens.length); KvCache other = tiny.newCache(tokens.length);
+                        KvCache f16 = tiny.newCache(tokens.length, CacheType.F16);
+                        KvCache bf16 = tiny.newCache(tokens.length, CacheType.BF16)) {
                     for (int r = 0; r < ROUNDS; r++) {
                         tiny.forward(state, cache, tokens, 0, SHORT_BATCH, 0);
                         tiny.forward(state, cache, tokens, 0, MEDIUM_BATCH, 0);
@@ -75,6 +78,15 @@ public final class WarmUp {
                             two.clear();
                             two.addDecode(cache, tokens[p], p);
                             two.addDecode(other, tokens[p], p);
+                            tiny.forward(pair, two);
+                        }
+                        // the 16-bit KV caches' attention
+                        tiny.forward(state, f16, tokens, 0, batch, 0);
+                        tiny.forward(state, bf16, tokens, 0, batch, 0);
+                        for (int p = batch; p < tokens.length; p++) {
+                            two.clear();
+                            two.addDecode(f16, tokens[p], p);
+                            two.addDecode(bf16, tokens[p], p);
                             tiny.forward(pair, two);
                         }
                     }

@@ -440,6 +440,52 @@ class KernelPropertiesTest {
         }
     }
 
+    /**
+     * Attention over keys and values stored as F16 or BF16, widened a chunk of positions at a
+     * time (runs of several chunks, a last one cut short, any head size), equals its scalar twin
+     * on the stored values, and bit for bit the float32 kernel on those values widened.
+     */
+    @Property(tries = 300)
+    void attentionOverA16BitCacheEqualsScalarTwinAndTheFloatKernel(@ForAll("halfTypes") GgmlType type,
+                                                                    @ForAll @IntRange(min = 1, max = 80) int headDim,
+                                                                    @ForAll @IntRange(min = 1, max = 70) int positions,
+                                                                    @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int from = rnd.nextInt(positions);
+        float[] q = gaussian(rnd, headDim, 1.0);
+        float[] k = gaussian(rnd, positions * headDim, Math.exp(rnd.nextGaussian()));
+        float[] v = gaussian(rnd, positions * headDim, Math.exp(rnd.nextGaussian()));
+        float scale = (float) (1 / Math.sqrt(headDim));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ks = encode(type, k, 1, k.length, arena);
+            MemorySegment vs = encode(type, v, 1, v.length, arena);
+            float[] kw = new float[k.length];
+            float[] vw = new float[v.length];
+            Quant.dequantize(type, ks, 0, kw, 0, kw.length);
+            Quant.dequantize(type, vs, 0, vw, 0, vw.length);
+            float[] out = new float[headDim + 1];
+            Attention.headWidened(TypeKernels.of(type), q, 0, ks, 0, vs, 0, headDim, from, positions, scale,
+                    new float[positions], new float[Attention.CHUNK * headDim], out, 1);
+            double[] expected = ScalarKernels.attention(q, kw, vw, headDim, from, positions, scale);
+            double magnitude = 0;
+            for (float x : vw) {
+                magnitude = Math.max(magnitude, Math.abs(x));
+            }
+            for (int i = 0; i < headDim; i++) {
+                assertEquals(expected[i], out[1 + i], 2e-5 * (magnitude + Math.abs(expected[i])), "dim " + i);
+            }
+            float[] float32 = new float[headDim + 1];
+            Attention.head(q, 0, encode(GgmlType.F32, kw, 1, kw.length, arena), 0, encode(GgmlType.F32, vw, 1, vw.length, arena),
+                    0, headDim, from, positions, scale, new float[positions], float32, 1);
+            assertBitsEqual(float32, out, type + " cache vs float32 kernel");
+        }
+    }
+
+    @Provide
+    Arbitrary<GgmlType> halfTypes() {
+        return Arbitraries.of(GgmlType.F16, GgmlType.BF16);
+    }
+
     @Property(tries = 200)
     void ropeEqualsScalarTwin(@ForAll boolean interleaved,
                               @ForAll @IntRange(min = 1, max = 64) int halfHead,

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * A sequence's logits do not depend on what it is batched with: several sequences, each a
  * prompt then decode steps, run together in random steps (prompt chunks of random sizes beside
  * other sequences' decode rows, sequences joining late) give, bit for bit, the logits each gives
- * alone (prompt in one call, then one token per call), at any thread count.
+ * alone (prompt in one call, then one token per call), at any thread count, with KV caches of
+ * every element type.
  */
 class BatchAcrossSequencesTest {
 
@@ -35,8 +36,9 @@ class BatchAcrossSequencesTest {
     /** One sequence: its prompt, the tokens it is fed after it, and the logits of each step alone. */
     private record Sequence(int[] prompt, int[] decoded, List<float[]> logits) {}
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void batchedLogitsEqualEachSequenceAlone(@ForAll("types") GgmlType type,
+                                             @ForAll CacheType cacheType,
                                              @ForAll @IntRange(min = 1, max = 6) int sequences,
                                              @ForAll @IntRange(min = 1, max = 2) int threads,
                                              @ForAll long seed) {
@@ -50,7 +52,7 @@ class BatchAcrossSequencesTest {
             for (int i = 0; i < sequences; i++) {
                 int[] prompt = tokens(rnd, 1 + rnd.nextInt(20), vocab);
                 int[] decoded = tokens(rnd, rnd.nextInt(12), vocab);
-                all.add(new Sequence(prompt, decoded, alone(model, prompt, decoded, context)));
+                all.add(new Sequence(prompt, decoded, alone(model, prompt, decoded, context, cacheType)));
             }
             // together: each step holds a prompt chunk of every sequence still prefilling, then a
             // decode row of every sequence decoding; a sequence starts after a random delay
@@ -61,7 +63,7 @@ class BatchAcrossSequencesTest {
             int[] delay = new int[sequences];
             List<List<float[]>> got = new ArrayList<>();
             for (int i = 0; i < sequences; i++) {
-                caches[i] = model.newCache(context);
+                caches[i] = model.newCache(context, cacheType);
                 delay[i] = rnd.nextInt(4);
                 got.add(new ArrayList<>());
             }
@@ -118,17 +120,18 @@ class BatchAcrossSequencesTest {
             for (int i = 0; i < sequences; i++) {
                 List<float[]> want = all.get(i).logits;
                 for (int k = 0; k < want.size(); k++) {
-                    assertArrayEquals(want.get(k), got.get(i).get(k), c + " " + type + ": sequence " + i + ", step " + k);
+                    assertArrayEquals(want.get(k), got.get(i).get(k),
+                            c + " " + type + ", " + cacheType + " cache: sequence " + i + ", step " + k);
                 }
             }
         }
     }
 
     /** The prompt's last logits, then each decoded token's, one sequence alone. */
-    private static List<float[]> alone(Llama model, int[] prompt, int[] decoded, int context) {
+    private static List<float[]> alone(Llama model, int[] prompt, int[] decoded, int context, CacheType cacheType) {
         int vocab = model.config().vocabSize();
         List<float[]> out = new ArrayList<>();
-        try (KvCache cache = model.newCache(context)) {
+        try (KvCache cache = model.newCache(context, cacheType)) {
             State s = model.newBatchState(prompt.length, 1, context);
             Batch b = new Batch(prompt.length);
             for (int pos = 0; pos < prompt.length; pos++) {

@@ -74,8 +74,9 @@ class CachedEqualsUncachedTest {
         }
     }
 
-    @Property(tries = 15)
+    @Property(tries = 20)
     void logitsAreBitIdenticalAtAnyThreadCount(@ForAll("types") GgmlType type,
+                                               @ForAll CacheType cacheType,
                                                @ForAll @IntRange(min = 1, max = 40) int n,
                                                @ForAll long seed) {
         float[][] runs = new float[4][];
@@ -85,7 +86,7 @@ class CachedEqualsUncachedTest {
             int[] tokens = rnd.ints(n, 0, c.vocabSize()).toArray();
             try (Arena arena = Arena.ofShared(); Parallel parallel = Parallel.pool(1 + run % 2)) {
                 Llama model = RandomModels.model(c, type, false, rnd, parallel, arena);
-                try (KvCache cache = model.newCache(n)) {
+                try (KvCache cache = model.newCache(n, cacheType)) {
                     State s = model.newState(n, n, true);
                     model.forward(s, cache, tokens, 0, n, 0);
                     runs[run] = Arrays.copyOf(s.logits, n * c.vocabSize());
@@ -93,7 +94,7 @@ class CachedEqualsUncachedTest {
             }
         }
         for (int run = 1; run < runs.length; run++) {
-            assertArrayEquals(runs[0], runs[run], "run " + run + " (" + (1 + run % 2) + " threads) differs");
+            assertArrayEquals(runs[0], runs[run], cacheType + " cache: run " + run + " (" + (1 + run % 2) + " threads) differs");
         }
     }
 }

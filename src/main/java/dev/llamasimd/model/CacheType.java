@@ -1,0 +1,56 @@
+package dev.llamasimd.model;
+
+import dev.llamasimd.tensor.GgmlType;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * The element type of a {@link KvCache}, fixed when the cache is made: keys and values are
+ * rounded to it as they are stored, and attention reads them widened to float32. The 16-bit
+ * types halve the cache's memory, and what attention reads per token, against F32.
+ */
+public enum CacheType {
+    /** float32: keys and values exactly as computed. */
+    F32(GgmlType.F32),
+    /**
+     * IEEE binary16, rounded to nearest even ({@link Float#floatToFloat16}): 11 significant bits;
+     * beyond ±65504 a value becomes infinite.
+     */
+    F16(GgmlType.F16),
+    /**
+     * bfloat16, rounded to nearest even as ggml's {@code ggml_fp32_to_bf16} (NaN stays NaN):
+     * 8 significant bits, float32's range.
+     */
+    BF16(GgmlType.BF16);
+
+    /** The ggml type of the same encoding, whose codec stores and whose kernel widens the cache's rows. */
+    final GgmlType element;
+
+    CacheType(GgmlType element) {
+        this.element = element;
+    }
+
+    /** Bytes per stored value. */
+    public int bytes() {
+        return element.blockBytes;
+    }
+
+    /**
+     * The type of this name, in any case.
+     *
+     * @throws IllegalArgumentException naming the known types
+     */
+    public static CacheType named(String name) {
+        for (CacheType t : values()) {
+            if (t.name().equalsIgnoreCase(name.strip())) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown KV cache type '" + name + "'; use one of " + names());
+    }
+
+    /** The type names, comma-separated: for messages and help texts. */
+    public static String names() {
+        return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
+    }
+}
