@@ -3,6 +3,7 @@ package dev.llamasimd.cli;
 import dev.llamasimd.generate.LogitsRun;
 import dev.llamasimd.io.Npy;
 import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
 import java.io.PrintWriter;
@@ -73,8 +74,9 @@ final class LogitsCommand implements Callable<Integer> {
                 Llama llama = ModelLoader.load(modelOptions.model, pool)) {
             long loaded = System.nanoTime();
             LogitsRun.Result r = path.noKvCache
-                    ? LogitsRun.uncached(llama, tokens, greedy)
-                    : LogitsRun.cached(llama, tokens, path.chunk == null ? tokens.length : path.chunk, greedy);
+                    ? LogitsRun.uncached(llama, tokens, greedy, CacheType.F32)
+                    : LogitsRun.cached(llama, tokens, path.chunk == null ? tokens.length : path.chunk, greedy,
+                            CacheType.F32);
             if (greedy > 0) {
                 stdout.println(String.join(" ", Arrays.stream(r.generated()).mapToObj(Integer::toString).toList()));
                 stdout.flush();

@@ -1,5 +1,6 @@
 package dev.llamasimd.generate;
 
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
@@ -17,7 +18,8 @@ import dev.llamasimd.model.State;
  *
  * <p>Output rows: the {@code T} prompt rows, then for {@code k = 1..K-1} the row computed after
  * feeding generated token {@code k-1} (the row that chose token {@code k}), {@code T + K - 1}
- * rows in all (the layout of {@code full_logits_uncached} in the HF oracles).
+ * rows in all (the layout of {@code full_logits_uncached} in the HF oracles). Both keep keys and
+ * values in a KV cache of the given {@link CacheType}.
  */
 public final class LogitsRun {
 
@@ -32,7 +34,7 @@ public final class LogitsRun {
     private LogitsRun() {}
 
     /** Prompt through the KV cache, {@code chunk} tokens per forward, then {@code greedy} tokens. */
-    public static Result cached(Llama model, int[] prompt, int chunk, int greedy) {
+    public static Result cached(Llama model, int[] prompt, int chunk, int greedy, CacheType cacheType) {
         int T = checkLengths(model, prompt, greedy);
         if (chunk < 1) {
             throw new IllegalArgumentException("chunk must be at least 1, not " + chunk);
@@ -42,7 +44,7 @@ public final class LogitsRun {
         int batch = Math.min(chunk, T);
         float[] out = new float[Math.multiplyExact(capacity, vocab)];
         int[] generated = new int[greedy];
-        try (KvCache cache = model.newCache(capacity)) {
+        try (KvCache cache = model.newCache(capacity, cacheType)) {
             State s = model.newState(batch, capacity, true);
             long t0 = System.nanoTime();
             for (int pos = 0; pos < T; pos += batch) {
@@ -65,7 +67,7 @@ public final class LogitsRun {
     }
 
     /** Every row recomputed from scratch over its whole prefix, then {@code greedy} tokens the same way. */
-    public static Result uncached(Llama model, int[] prompt, int greedy) {
+    public static Result uncached(Llama model, int[] prompt, int greedy, CacheType cacheType) {
         int T = checkLengths(model, prompt, greedy);
         int vocab = model.config().vocabSize();
         int rows = T + Math.max(greedy - 1, 0);
@@ -73,7 +75,7 @@ public final class LogitsRun {
         System.arraycopy(prompt, 0, sequence, 0, T);
         float[] out = new float[Math.multiplyExact(rows, vocab)];
         int[] generated = new int[greedy];
-        try (KvCache cache = model.newCache(rows)) {
+        try (KvCache cache = model.newCache(rows, cacheType)) {
             State s = model.newState(rows, rows, false);
             long t0 = System.nanoTime();
             long t1 = t0;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.testing.Shared;
 import dev.llamasimd.tokenizer.ChatMessage;
 import java.util.ArrayList;
@@ -82,7 +83,7 @@ class SessionTest {
             int[] p1 = model.tokenizer().encode("In the beginning", true, false);
             int[] p2 = model.tokenizer().encode(" and", false, false);
             int[] sequence = concat(concat(p1, first.tokens()), p2);
-            int[] expected = LogitsRun.cached(model.llama(), sequence, sequence.length, 10).generated();
+            int[] expected = LogitsRun.cached(model.llama(), sequence, sequence.length, 10, CacheType.F32).generated();
             assertArrayEquals(expected, second.tokens());
             assertEquals(sequence.length + 9, s.position());
         }

@@ -117,7 +117,7 @@ class ConverterTest {
 
     private static float[] promptLogits(Path model, int[] ids) {
         try (Llama llama = ModelLoader.load(model, parallel)) {
-            return LogitsRun.cached(llama, ids, ids.length, 0).logits();
+            return LogitsRun.cached(llama, ids, ids.length, 0, CacheType.F32).logits();
         }
     }
 

@@ -36,7 +36,7 @@ public final class DeterminismMain {
     static float[] logits(Path model, int threads) {
         try (Parallel parallel = Parallel.pool(threads); Llama llama = ModelLoader.load(model, parallel)) {
             LogitsRun.Result r = LogitsRun.cached(llama, DeterminismTest.PROMPT, DeterminismTest.PROMPT.length,
-                    DeterminismTest.GREEDY);
+                    DeterminismTest.GREEDY, CacheType.F32);
             return Arrays.copyOf(r.logits(), r.rows() * r.vocab());
         }
     }
