@@ -1,7 +1,6 @@
 package dev.llamasimd.generate;
 
 import dev.llamasimd.model.Batch;
-import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
@@ -61,7 +60,7 @@ public final class Scheduler implements AutoCloseable {
         this.slots = new Slot[options.slots()];
         try {
             for (int i = 0; i < slots.length; i++) {
-                slots[i] = new Slot(llama.newCache(context));
+                slots[i] = new Slot(llama.newCache(context, options.cacheType()));
             }
         } catch (RuntimeException e) {
             closeCaches();
@@ -82,9 +81,9 @@ public final class Scheduler implements AutoCloseable {
         return options;
     }
 
-    /** Bytes of KV cache the slots hold together (off-heap). */
+    /** Bytes of KV cache the slots hold together (off-heap), in the options' element type. */
     public long cacheBytes() {
-        return KvCache.bytesFor(llama.config(), context, CacheType.F32) * slots.length;
+        return KvCache.bytesFor(llama.config(), context, options.cacheType()) * slots.length;
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.llamasimd.generate;
 
+import dev.llamasimd.model.CacheType;
+import java.util.Objects;
+
 /**
  * How a {@link Scheduler} is set up.
  *
@@ -10,10 +13,12 @@ package dev.llamasimd.generate;
  *                     ({@link SchedulerFullException})
  * @param prefillChunk the most prompt tokens one step prefills, so a long prompt does not stall
  *                     the streams that are decoding: it is prefilled a chunk per step between them
+ * @param cacheType    the element type of every slot's KV cache: F32 (the default), or F16/BF16
+ *                     at half the memory (see {@link SessionOptions#cacheType()})
  */
-public record SchedulerOptions(int slots, int contextSize, int maxQueued, int prefillChunk) {
+public record SchedulerOptions(int slots, int contextSize, int maxQueued, int prefillChunk, CacheType cacheType) {
 
-    public static final SchedulerOptions DEFAULTS = new SchedulerOptions(4, 0, 64, 128);
+    public static final SchedulerOptions DEFAULTS = new SchedulerOptions(4, 0, 64, 128, CacheType.F32);
 
     /** The most slots (each holds a KV cache; a batch of more decode rows gains nothing here). */
     public static final int MAX_SLOTS = 256;
@@ -31,21 +36,26 @@ public record SchedulerOptions(int slots, int contextSize, int maxQueued, int pr
         if (prefillChunk < 1) {
             throw new IllegalArgumentException("the prefill chunk must be ≥ 1 token, not " + prefillChunk);
         }
+        Objects.requireNonNull(cacheType, "cacheType");
     }
 
     public SchedulerOptions withSlots(int n) {
-        return new SchedulerOptions(n, contextSize, maxQueued, prefillChunk);
+        return new SchedulerOptions(n, contextSize, maxQueued, prefillChunk, cacheType);
     }
 
     public SchedulerOptions withContextSize(int n) {
-        return new SchedulerOptions(slots, n, maxQueued, prefillChunk);
+        return new SchedulerOptions(slots, n, maxQueued, prefillChunk, cacheType);
     }
 
     public SchedulerOptions withMaxQueued(int n) {
-        return new SchedulerOptions(slots, contextSize, n, prefillChunk);
+        return new SchedulerOptions(slots, contextSize, n, prefillChunk, cacheType);
     }
 
     public SchedulerOptions withPrefillChunk(int n) {
-        return new SchedulerOptions(slots, contextSize, maxQueued, n);
+        return new SchedulerOptions(slots, contextSize, maxQueued, n, cacheType);
+    }
+
+    public SchedulerOptions withCacheType(CacheType type) {
+        return new SchedulerOptions(slots, contextSize, maxQueued, prefillChunk, type);
     }
 }

@@ -40,7 +40,7 @@ public final class Session implements AutoCloseable {
         this.tokenizer = model.tokenizer();
         this.options = options;
         int context = model.contextFor(options.contextSize());
-        this.cache = llama.newCache(context);
+        this.cache = llama.newCache(context, options.cacheType());
         int rows = Math.min(options.batchSize(), context);
         this.state = llama.newBatchState(rows, 1, context);
         this.batch = new Batch(rows);
@@ -49,6 +49,11 @@ public final class Session implements AutoCloseable {
     /** KV cache capacity in tokens. */
     public int contextSize() {
         return cache.capacity();
+    }
+
+    /** Bytes the session's KV cache holds (off-heap), in the options' element type. */
+    public long cacheBytes() {
+        return KvCache.bytesFor(llama.config(), cache.capacity(), cache.type());
     }
 
     /** Tokens of context in use. */

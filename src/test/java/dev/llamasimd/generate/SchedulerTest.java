@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.model.CacheType;
+import dev.llamasimd.model.Config;
 import dev.llamasimd.testing.Shared;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Many generations at once on the shipped model: each as it is alone, queue limits, cancellation. */
 class SchedulerTest {
@@ -62,6 +66,66 @@ class SchedulerTest {
             assertEquals(requests.size(), stats.completed());
             assertEquals(0, stats.running());
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CacheType.class, names = {"F16", "BF16"})
+    void generationsOverA16BitCacheEqualSessionsWithTheSameCacheType(CacheType type) throws Exception {
+        SamplingParams[] sampling = {SamplingParams.GREEDY, SamplingParams.DEFAULTS.withSeed(7)};
+        List<Request> requests = new ArrayList<>();
+        List<Generation> expected = new ArrayList<>();
+        try (Scheduler scheduler = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(3).withPrefillChunk(4)
+                .withCacheType(type))) {
+            for (int i = 0; i < PROMPTS.length; i++) {
+                GenerationParams p = GenerationParams.of(sampling[i % 2], 24);
+                try (Session s = model.newSession(SessionOptions.DEFAULTS.withCacheType(type))) {
+                    expected.add(s.generate(PROMPTS[i], p, null));
+                }
+                requests.add(scheduler.submit(PROMPTS[i], p, null));
+            }
+            for (int i = 0; i < requests.size(); i++) {
+                Generation g = requests.get(i).await();
+                assertArrayEquals(expected.get(i).tokens(), g.tokens(), type + " cache, request " + i);
+                assertEquals(expected.get(i).text(), g.text(), type + " cache, request " + i);
+            }
+        }
+    }
+
+    @Test
+    void theCacheTypeIsTheSlotsAndSizesThem() throws Exception {
+        Config c = model.config();
+        long valuesPerPosition = 2L * c.layers() * c.kvDim();
+        try (Scheduler f32 = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(2).withContextSize(64));
+                Scheduler f16 = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(2).withContextSize(64)
+                        .withCacheType(CacheType.F16));
+                Session bf16 = model.newSession(SessionOptions.DEFAULTS.withContextSize(64).withCacheType(CacheType.BF16))) {
+            assertEquals(2 * 64 * valuesPerPosition * 4, f32.cacheBytes());
+            assertEquals(2 * 64 * valuesPerPosition * 2, f16.cacheBytes());
+            assertEquals(64 * valuesPerPosition * 2, bf16.cacheBytes());
+            // the keys and values are rounded: the same greedy answer, with other log-probabilities
+            GenerationParams p = GenerationParams.of(SamplingParams.GREEDY, 8).withLogprobs(1);
+            List<Float> exact = logprobs(f32, p);
+            List<Float> rounded = logprobs(f16, p);
+            assertEquals(exact.size(), rounded.size());
+            assertTrue(!exact.equals(rounded), exact + " vs " + rounded);
+            for (int i = 0; i < exact.size(); i++) {
+                assertEquals(exact.get(i), rounded.get(i), 1e-2, "token " + i);
+            }
+        }
+    }
+
+    private static List<Float> logprobs(Scheduler scheduler, GenerationParams p) throws InterruptedException {
+        List<Float> out = new ArrayList<>();
+        scheduler.submit("And God said", p, new TokenListener() {
+            @Override
+            public void onText(String text) {}
+
+            @Override
+            public void onToken(GeneratedToken token) {
+                out.add(token.logprob());
+            }
+        }).await();
+        return out;
     }
 
     @Test
