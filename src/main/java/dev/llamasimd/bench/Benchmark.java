@@ -36,15 +36,14 @@ public final class Benchmark {
      * @param generate      tokens to decode
      * @param repeat        timed runs per measurement (after one warm-up run); the median is reported
      * @param useKvCache    false times the uncached loop (each decode step recomputes the whole sequence)
+     * @param cacheType     the KV cache's element type
      * @param warmUp        run {@link WarmUp} after loading, before the first (cold) prefill
+     * @param fitPrompts    shorten prompts longer than the model's context (the command's defaults),
+     *                      saying so through the progress callback; otherwise they are an error
+     * @param fitGenerate   the same for the tokens to generate
      */
-    /**
-     * @param fitPrompts  shorten prompts longer than the model's context (the command's defaults),
-     *                    saying so through the progress callback; otherwise they are an error
-     * @param fitGenerate the same for the tokens to generate
-     */
-    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache, boolean warmUp,
-                          boolean fitPrompts, boolean fitGenerate) {
+    public record Options(int[] promptLengths, int generate, int repeat, boolean useKvCache, CacheType cacheType,
+                          boolean warmUp, boolean fitPrompts, boolean fitGenerate) {
         public Options {
             promptLengths = promptLengths.clone();
             if (promptLengths.length == 0 || Arrays.stream(promptLengths).anyMatch(n -> n < 1)) {
@@ -62,8 +61,11 @@ public final class Benchmark {
      * @param warmUpMillis           time {@link WarmUp} took, 0 without it
      * @param coldPrefillTokensPerSecond the very first prefill of the first prompt length (unwarmed, unless warmed up)
      * @param peakRssBytes           peak resident memory before the bandwidth test (which maps 1 GiB)
+     * @param bytesPerToken          weight bytes a decoded token reads, plus its keys and values (in the
+     *                               cache's type) at half the generated length
      */
-    public record Result(String model, String jdk, String species, int threads, boolean useKvCache, long loadMillis,
+    public record Result(String model, String jdk, String species, int threads, boolean useKvCache,
+                         CacheType cacheType, long loadMillis,
                          long warmUpMillis, Map<Integer, Double> prefillTokensPerSecond, Map<Integer, Double> firstTokenMillis,
                          double coldPrefillTokensPerSecond, double decodeTokensPerSecond, long peakRssBytes,
                          double allocBytesPerToken, double bandwidthBytesPerSecond, long bytesPerToken) {
@@ -91,7 +93,7 @@ public final class Benchmark {
         int generate = Math.min(o.generate(), context - 1);
         progress.accept("the model's context is " + context + " tokens: --prompt "
                 + Arrays.stream(prompts).mapToObj(Integer::toString).collect(Collectors.joining(",")) + " --gen " + generate);
-        return new Options(prompts, generate, o.repeat(), o.useKvCache(), o.warmUp(), false, false);
+        return new Options(prompts, generate, o.repeat(), o.useKvCache(), o.cacheType(), o.warmUp(), false, false);
     }
 
     public static Result run(Path path, int threads, Options o, Consumer<String> progress) {
@@ -114,7 +116,7 @@ public final class Benchmark {
                 Map<Integer, Double> prefill = new LinkedHashMap<>();
                 Map<Integer, Double> ttft = new LinkedHashMap<>();
                 double cold = 0;
-                try (KvCache cache = llama.newCache(capacity)) {
+                try (KvCache cache = llama.newCache(capacity, o.cacheType())) {
                     State state = llama.newState(Math.min(longest, 512), capacity, false);
                     for (int p : o.promptLengths()) {
                         progress.accept("prefill " + p + " tokens");
@@ -147,10 +149,10 @@ public final class Benchmark {
                     long rss = peakRss();
                     progress.accept("memory bandwidth");
                     double bandwidth = Bandwidth.measure(parallel, 1L << 30, 5);
-                    long perToken = bytesPerToken(llama, 1 + o.generate() / 2);
+                    long perToken = bytesPerToken(llama, 1 + o.generate() / 2, o.cacheType());
                     return new Result(path.toString(), Runtime.version().toString(), Vec.F.toString(), threads,
-                            o.useKvCache(), loadMillis, warmUpMillis, prefill, ttft, cold, decode, rss, alloc, bandwidth,
-                            perToken);
+                            o.useKvCache(), o.cacheType(), loadMillis, warmUpMillis, prefill, ttft, cold, decode, rss,
+                            alloc, bandwidth, perToken);
                 }
             }
         }
@@ -182,8 +184,8 @@ public final class Benchmark {
         }
     }
 
-    /** Weight bytes every decoded token reads, plus its keys and values at {@code context} positions. */
-    public static long bytesPerToken(Llama llama, int context) {
+    /** Weight bytes every decoded token reads, plus its keys and values at {@code context} positions of {@code cacheType}. */
+    public static long bytesPerToken(Llama llama, int context, CacheType cacheType) {
         Weights w = llama.weights();
         long bytes = w.output().tensor().data().byteSize();
         for (Weights.Layer l : w.layers()) {
@@ -191,7 +193,7 @@ public final class Benchmark {
                 bytes += m.tensor().data().byteSize();
             }
         }
-        return bytes + KvCache.bytesFor(llama.config(), context, CacheType.F32);
+        return bytes + KvCache.bytesFor(llama.config(), context, cacheType);
     }
 
     private static long allocatedBytes() {

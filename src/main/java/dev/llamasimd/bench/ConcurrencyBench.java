@@ -8,6 +8,7 @@ import dev.llamasimd.generate.SamplingParams;
 import dev.llamasimd.generate.Scheduler;
 import dev.llamasimd.generate.SchedulerOptions;
 import dev.llamasimd.generate.TokenListener;
+import dev.llamasimd.model.CacheType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,16 +37,16 @@ public final class ConcurrencyBench {
     public record Level(int streams, double tokensPerSecond, double p50Millis, double p99Millis, double ttftMillis) {}
 
     public static List<Level> run(LlamaModel model, int[] levels, int prompt, int generate, int repeat,
-                                  Consumer<String> progress) throws InterruptedException {
+                                  CacheType cacheType, Consumer<String> progress) throws InterruptedException {
         int max = Arrays.stream(levels).max().orElseThrow();
         progress.accept("warm-up at " + max + " streams");
-        measure(model, max, prompt, Math.min(generate, 8));
+        measure(model, max, prompt, Math.min(generate, 8), cacheType);
         List<Level> out = new ArrayList<>();
         for (int c : levels) {
             progress.accept(c + " stream" + (c == 1 ? "" : "s"));
             Level[] runs = new Level[repeat];
             for (int r = 0; r < repeat; r++) {
-                runs[r] = measure(model, c, prompt, generate);
+                runs[r] = measure(model, c, prompt, generate, cacheType);
             }
             Arrays.sort(runs, (a, b) -> Double.compare(a.tokensPerSecond(), b.tokensPerSecond()));
             out.add(runs[repeat / 2]);
@@ -53,14 +54,15 @@ public final class ConcurrencyBench {
         return out;
     }
 
-    private static Level measure(LlamaModel model, int streams, int prompt, int generate) throws InterruptedException {
+    private static Level measure(LlamaModel model, int streams, int prompt, int generate, CacheType cacheType)
+            throws InterruptedException {
         int vocab = model.config().vocabSize();
         Random rnd = new Random(streams);
         GenerationParams params = GenerationParams.of(SamplingParams.GREEDY, generate).withStopAtEndOfGeneration(false);
         long[][] times = new long[streams][generate];
         int[] counts = new int[streams];
         SchedulerOptions options = SchedulerOptions.DEFAULTS.withSlots(streams).withContextSize(prompt + generate + 1)
-                .withMaxQueued(streams);
+                .withMaxQueued(streams).withCacheType(cacheType);
         long[] submitted = new long[streams];
         try (Scheduler scheduler = model.newScheduler(options)) {
             List<Request> requests = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.llamasimd.bench;
 
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
@@ -30,11 +31,11 @@ public final class ContextSweep {
         return out;
     }
 
-    public static List<Point> run(Llama llama, List<Integer> contexts, int repeat) {
+    public static List<Point> run(Llama llama, List<Integer> contexts, int repeat, CacheType cacheType) {
         int max = contexts.stream().mapToInt(Integer::intValue).max().orElseThrow();
         int[] tokens = new SplittableRandom(2).ints(max, 0, llama.config().vocabSize()).toArray();
         List<Point> points = new ArrayList<>();
-        try (KvCache cache = llama.newCache(max)) {
+        try (KvCache cache = llama.newCache(max, cacheType)) {
             State state = llama.newState(Math.min(max, 512), max, false);
             // warm-up: let the JIT compile both paths before anything is timed
             Benchmark.prefill(llama, state, cache, tokens, max - 1);

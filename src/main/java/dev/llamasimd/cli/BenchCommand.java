@@ -43,6 +43,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    CacheTypeOption cache;
+
     @Option(names = "--prompt", split = ",", paramLabel = "N", defaultValue = "128,512", description = "prompt lengths to prefill (default: ${DEFAULT-VALUE})")
     int[] prompts;
 
@@ -84,7 +87,8 @@ final class BenchCommand implements Callable<Integer> {
         if (concurrency != null) {
             return concurrency(out, err, threads);
         }
-        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache, warmUp,
+        Benchmark.Options options = Usage.check(spec, () -> new Benchmark.Options(prompts, gen, repeat, !noKvCache,
+                cache.cacheType, warmUp,
                 !spec.commandLine().getParseResult().hasMatchedOption("--prompt"),
                 !spec.commandLine().getParseResult().hasMatchedOption("--gen")));
         Benchmark.Result r = Benchmark.run(modelOptions.model, threads, options, step -> {
@@ -116,12 +120,13 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "a prompt of " + prompt + " and --gen " + gen
                         + " do not fit the model's context of " + model.config().contextLength());
             }
-            List<ConcurrencyBench.Level> levels = ConcurrencyBench.run(model, concurrency, prompt, gen, repeat, step -> {
-                err.println("bench: " + step);
-                err.flush();
-            });
-            out.printf(Locale.ROOT, "model      %s, %d threads, prompt %d, %d tokens per stream, median of %d%n",
-                    modelOptions.model.getFileName(), threads, prompt, gen, repeat);
+            List<ConcurrencyBench.Level> levels = ConcurrencyBench.run(model, concurrency, prompt, gen, repeat,
+                    cache.cacheType, step -> {
+                        err.println("bench: " + step);
+                        err.flush();
+                    });
+            out.printf(Locale.ROOT, "model      %s, %d threads, prompt %d, %d tokens per stream, %s KV cache, median of %d%n",
+                    modelOptions.model.getFileName(), threads, prompt, gen, cache.cacheType, repeat);
             out.printf(Locale.ROOT, "%8s %14s %10s %10s %10s %9s%n", "streams", "tokens/s", "p50 ms", "p99 ms", "TTFT ms", "speed-up");
             double one = levels.get(0).tokensPerSecond();
             for (ConcurrencyBench.Level l : levels) {
@@ -139,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
             int max = Math.min(sweepMax, llama.config().contextLength());
             err.println("bench: context sweep up to " + max);
             err.flush();
-            List<ContextSweep.Point> points = ContextSweep.run(llama, ContextSweep.lengths(max), repeat);
+            List<ContextSweep.Point> points = ContextSweep.run(llama, ContextSweep.lengths(max), repeat, cache.cacheType);
             Path csv = Path.of(sweepOut + ".csv");
             Path svg = Path.of(sweepOut + ".svg");
             Files.writeString(csv, ContextSweep.csv(points));
@@ -165,7 +170,7 @@ final class BenchCommand implements Callable<Integer> {
         b.append(String.format(Locale.ROOT, "cold       %8.1f tokens/s   (the first prefill, %s)%n",
                 r.coldPrefillTokensPerSecond(), r.warmUpMillis() > 0 ? "after the warm-up" : "before the JIT warmed up"));
         b.append(String.format(Locale.ROOT, "tg%-8s %8.2f tokens/s   (%s)%n", "", r.decodeTokensPerSecond(),
-                r.useKvCache() ? "KV cache" : "no KV cache"));
+                r.useKvCache() ? r.cacheType() + " KV cache" : "no KV cache"));
         b.append(String.format(Locale.ROOT, "memory     peak RSS %.1f MiB, %.1f bytes of heap allocated per decoded token%n",
                 r.peakRssBytes() / 1048576.0, r.allocBytesPerToken()));
         b.append(String.format(Locale.ROOT,
@@ -182,11 +187,12 @@ final class BenchCommand implements Callable<Integer> {
                 .map(e -> String.format(Locale.ROOT, "\"%d\": %.3f", e.getKey(), e.getValue()))
                 .collect(Collectors.joining(", ", "{", "}"));
         return String.format(Locale.ROOT, "{\"model\": %s, \"jdk\": %s, \"vector_species\": %s, \"threads\": %d, "
-                        + "\"kv_cache\": %b, \"load_ms\": %d, \"warm_up_ms\": %d, \"prefill_tokens_per_s\": %s, \"ttft_ms\": %s, "
+                        + "\"kv_cache\": %b, \"kv_cache_type\": %s, \"load_ms\": %d, \"warm_up_ms\": %d, \"prefill_tokens_per_s\": %s, \"ttft_ms\": %s, "
                         + "\"cold_prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"peak_rss_bytes\": %d, "
                         + "\"alloc_bytes_per_token\": %.1f, \"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
                         + "\"decode_efficiency\": %.4f}",
-                Json.quote(r.model()), Json.quote(r.jdk()), Json.quote(r.species()), r.threads(), r.useKvCache(), r.loadMillis(),
+                Json.quote(r.model()), Json.quote(r.jdk()), Json.quote(r.species()), r.threads(), r.useKvCache(),
+                Json.quote(r.cacheType().name()), r.loadMillis(),
                 r.warmUpMillis(), prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
                 r.allocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
     }

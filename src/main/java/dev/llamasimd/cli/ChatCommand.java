@@ -47,6 +47,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    CacheTypeOption cache;
+
     @Option(names = "--system", paramLabel = "STR", description = "a system message")
     String system;
 
@@ -66,7 +69,7 @@ final class ChatCommand implements Callable<Integer> {
         long seed = sampling.seed != null ? sampling.seed : ThreadLocalRandom.current().nextLong();
         GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens));
         SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
-                .withChatTemplate(chatTemplate));
+                .withCacheType(cache.cacheType).withChatTemplate(chatTemplate));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (LlamaModel model = Loading.load(spec, modelOptions, err);
                 Session session = model.newSession(options)) {

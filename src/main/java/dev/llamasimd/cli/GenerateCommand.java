@@ -36,6 +36,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    CacheTypeOption cache;
+
     @Option(names = "--prompt", required = true, paramLabel = "STR", description = "the prompt text")
     String prompt;
 
@@ -74,7 +77,7 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens)
                 .withStopStrings(stops));
         SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
-                .withKvCache(!noKvCache).withChatTemplate(chatTemplate));
+                .withKvCache(!noKvCache).withCacheType(cache.cacheType).withChatTemplate(chatTemplate));
         try (LlamaModel model = Loading.load(spec, modelOptions, err)) {
             if (trace) {
                 options = options.withTrace(Tracing.printer(model, err));

@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -106,7 +107,8 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("family   %s%s%s%n", c.family().describe(),
                     biases == 0 ? "" : "; " + biases + " biased projections",
                     c.slidingWindow() == 0 ? "" : "; sliding window " + c.slidingWindow());
-            out.printf("KV cache %s per 1k tokens of context (F32)%n", bytes(KvCache.bytesFor(c, 1024, CacheType.F32)));
+            out.printf("KV cache %s per 1k tokens of context (--cache-type)%n", Arrays.stream(CacheType.values())
+                    .map(t -> bytes(KvCache.bytesFor(c, 1024, t)) + " as " + t).collect(Collectors.joining(", ")));
             ModelFormatException bad = WeightCheck.firstNonFinite(llama.weights(), source);
             out.println(bad == null ? "weights  every value finite (all blocks' scales checked)" : "weights  NOT usable: " + bad.getMessage());
         } catch (RuntimeException e) {

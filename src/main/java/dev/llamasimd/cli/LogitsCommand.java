@@ -38,6 +38,9 @@ final class LogitsCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    CacheTypeOption cache;
+
     @Option(names = "--tokens", required = true, split = ",", paramLabel = "ID", description = "prompt token ids, comma-separated")
     int[] tokens;
 
@@ -74,9 +77,9 @@ final class LogitsCommand implements Callable<Integer> {
                 Llama llama = ModelLoader.load(modelOptions.model, pool)) {
             long loaded = System.nanoTime();
             LogitsRun.Result r = path.noKvCache
-                    ? LogitsRun.uncached(llama, tokens, greedy, CacheType.F32)
+                    ? LogitsRun.uncached(llama, tokens, greedy, cache.cacheType)
                     : LogitsRun.cached(llama, tokens, path.chunk == null ? tokens.length : path.chunk, greedy,
-                            CacheType.F32);
+                            cache.cacheType);
             if (greedy > 0) {
                 stdout.println(String.join(" ", Arrays.stream(r.generated()).mapToObj(Integer::toString).toList()));
                 stdout.flush();
@@ -92,7 +95,7 @@ final class LogitsCommand implements Callable<Integer> {
                 err.printf("; %d decode steps in %.1f ms (%.1f tokens/s)", greedy - 1, r.decodeNanos() / 1e6,
                         (greedy - 1) / (r.decodeNanos() / 1e9));
             }
-            err.printf("; %s, %s%n", path.noKvCache ? "no KV cache" : "KV cache", Startup.vectorDescription());
+            err.printf("; %s, %s%n", cacheDescription(), Startup.vectorDescription());
             if (out != null) {
                 err.printf("wrote %d x %d logits to %s%n", r.rows(), r.vocab(), out);
             } else {
@@ -101,6 +104,14 @@ final class LogitsCommand implements Callable<Integer> {
             err.flush();
         }
         return 0;
+    }
+
+    /** {@code F16 KV cache}, or {@code no KV cache} (with the type its keys and values are rounded to, if not F32). */
+    private String cacheDescription() {
+        if (!path.noKvCache) {
+            return cache.cacheType + " KV cache";
+        }
+        return cache.cacheType == CacheType.F32 ? "no KV cache" : "no KV cache (keys and values rounded to " + cache.cacheType + ")";
     }
 
     /** Without {@code --out}: the last row's most likely ids, one {@code rank id logit} line each. */

@@ -31,6 +31,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Mixin
+    CacheTypeOption cache;
+
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "the address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
@@ -75,15 +78,16 @@ final class ServeCommand implements Callable<Integer> {
                 .withApiKey(apiKey).withChatTemplate(chatTemplate).withMaxTokens(maxTokens)
                 .withMaxBodyBytes(maxBodyBytes).withRequestTimeout(Duration.ofSeconds(requestTimeout))
                 .withScheduler(SchedulerOptions.DEFAULTS.withSlots(parallel).withContextSize(CliChecks.context(ctx))
-                        .withMaxQueued(queue)));
+                        .withMaxQueued(queue).withCacheType(cache.cacheType)));
         try (LlamaModel model = Loading.load(spec, modelOptions, err)) {
             model.warmUp();
             try (OpenAiServer server = Usage.check(spec, () -> start(model, options))) {
                 Thread stop = new Thread(server::close, "llama-simd-serve-shutdown");
                 Runtime.getRuntime().addShutdownHook(stop);
                 out.printf("model %s: %s%n", server.modelId(), model.path());
-                out.printf("%d slots x %d tokens of context, KV cache %s%n", server.scheduler().options().slots(),
-                        server.scheduler().contextSize(), InspectCommand.bytes(server.scheduler().cacheBytes()));
+                out.printf("%d slots x %d tokens of context, KV cache %s (%s)%n", server.scheduler().options().slots(),
+                        server.scheduler().contextSize(), InspectCommand.bytes(server.scheduler().cacheBytes()),
+                        server.scheduler().options().cacheType());
                 out.printf("chat template %s%n", chatTemplateName(model));
                 out.printf("listening on http://%s:%d/v1%s (Ctrl-C stops)%n", server.address().getHostString(),
                         server.address().getPort(), apiKey == null ? "" : ", API key required");

@@ -39,7 +39,8 @@ class ServeCommandTest {
         }
         String printed = out.toString();
         assertTrue(printed.contains("model tiny-kjv-Q8_0.gguf"), printed);
-        assertTrue(printed.contains("2 slots x 128 tokens of context, KV cache "), printed);
+        // 2 slots x 128 positions x 6 layers x 2 x 96 values x 4 bytes: the default is F32
+        assertTrue(printed.contains("2 slots x 128 tokens of context, KV cache 1.1 MiB (F32)"), printed);
         assertTrue(printed.contains("chat template chatml"), printed);
         HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + m.group(1) + "/health")).build(),

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llamasimd.generate.SchedulerOptions;
+import dev.llamasimd.model.CacheType;
 import dev.llamasimd.tokenizer.ChatMessage;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -113,6 +115,24 @@ class ServeApiTest {
         assertEquals(4, lp.get("tokens").size(), c.body());
         assertEquals(4, lp.get("token_logprobs").size());
         assertEquals(2, lp.at("/top_logprobs/0").size());
+    }
+
+    @Test
+    void aServerOverAnF16CacheAnswersAsAnF16Session() throws Exception {
+        String request = """
+                {"prompt":"And God said","max_tokens":16,"temperature":0,"logprobs":1}""";
+        try (TestServer f16 = new TestServer(ServerOptions.DEFAULTS.withScheduler(
+                SchedulerOptions.DEFAULTS.withSlots(2).withContextSize(128).withCacheType(CacheType.F16)))) {
+            long f16PerPosition = f16.server.scheduler().cacheBytes() / (2 * 128);
+            long f32PerPosition = t.server.scheduler().cacheBytes()
+                    / ((long) t.server.scheduler().options().slots() * t.server.scheduler().contextSize());
+            assertEquals(f32PerPosition, 2 * f16PerPosition, "half the bytes per position");
+            JsonNode rounded = TestServer.json(f16.post("/v1/completions", request).body()).at("/choices/0");
+            assertEquals(f16.greedyCompletion("And God said", 16), rounded.get("text").asText());
+            JsonNode exact = TestServer.json(t.post("/v1/completions", request).body()).at("/choices/0");
+            assertFalse(exact.at("/logprobs/token_logprobs").equals(rounded.at("/logprobs/token_logprobs")),
+                    "the F16 cache's rounding shows in the log-probabilities");
+        }
     }
 
     @Test

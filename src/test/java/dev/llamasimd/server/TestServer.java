@@ -81,13 +81,15 @@ final class TestServer implements AutoCloseable {
 
     /** What one user alone gets from greedy decoding: the reference the server must equal. */
     String greedyChat(List<ChatMessage> messages, int maxTokens) {
-        try (Session s = model.newSession(SessionOptions.DEFAULTS.withChatTemplate(TEMPLATE))) {
+        try (Session s = model.newSession(SessionOptions.DEFAULTS.withChatTemplate(TEMPLATE)
+                .withCacheType(server.scheduler().options().cacheType()))) {
             return s.chat(messages, GenerationParams.of(SamplingParams.GREEDY, maxTokens), null).text();
         }
     }
 
+    /** What one user alone gets from greedy decoding, with a KV cache of the server's type. */
     String greedyCompletion(String prompt, int maxTokens) {
-        try (Session s = model.newSession()) {
+        try (Session s = model.newSession(SessionOptions.DEFAULTS.withCacheType(server.scheduler().options().cacheType()))) {
             return s.generate(prompt, GenerationParams.of(SamplingParams.GREEDY, maxTokens), null).text();
         }
     }
