@@ -1,6 +1,7 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.model.SyntheticModel;
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -107,7 +108,7 @@ final class SynthCommand implements Callable<Integer> {
         SyntheticModel.Plan plan = usage(() -> SyntheticModel.plan(s, type));
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        ProgressBar bar = new ProgressBar(err, String.format(Locale.ROOT, "writing %s: %s %s, %,d parameters, seed %d",
+        ProgressBar bar = ProgressBar.onStderr(err, String.format(Locale.ROOT, "writing %s: %s %s, %,d parameters, seed %d",
                 out, s.name(), plan.fileType().label, plan.parameterCount(), seed));
         try {
             SyntheticModel.write(plan, seed, out, force, bar);
@@ -155,18 +156,34 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     /**
-     * A one-line bar on stderr under a title line printed once writing starts, redrawn at most
-     * ten times a second and once at the end.
+     * Progress on stderr under a title line printed once writing starts. On a terminal, a
+     * one-line bar redrawn in place ({@code \r}) at most ten times a second and once at the end;
+     * elsewhere (a pipe, a log file, a CI job) the same line printed plainly at each 10 % step and
+     * at the end, so a log gets at most eleven lines and no carriage returns.
      */
-    private static final class ProgressBar implements SyntheticModel.Progress {
+    static final class ProgressBar implements SyntheticModel.Progress {
         private final PrintWriter err;
+        private final boolean terminal;
         private String title;
         private long lastDraw = System.nanoTime() - REDRAW_NANOS;
         private boolean lineOpen;
+        /** Off a terminal: the tenth of the total at which the next line is printed. */
+        private int nextTenth = 1;
+        private boolean finished;
 
-        ProgressBar(PrintWriter err, String title) {
+        /**
+         * @param terminal redraw one line in place (stderr is a terminal) rather than print a line per 10 %
+         */
+        ProgressBar(PrintWriter err, String title, boolean terminal) {
             this.err = err;
             this.title = title;
+            this.terminal = terminal;
+        }
+
+        /** A bar that redraws itself when the process runs on a terminal, and prints plain lines when it does not. */
+        static ProgressBar onStderr(PrintWriter err, String title) {
+            Console console = System.console();
+            return new ProgressBar(err, title, console != null && console.isTerminal());
         }
 
         @Override
@@ -175,20 +192,39 @@ final class SynthCommand implements Callable<Integer> {
                 err.println(title);
                 title = null;
             }
-            long now = System.nanoTime();
             boolean done = written == total;
+            if (terminal) {
+                redraw(written, total, done);
+            } else {
+                int tenths = (int) (10 * written / Math.max(1, total));
+                if (done ? finished : tenths < nextTenth) {
+                    return;
+                }
+                nextTenth = tenths + 1;
+                finished = done;
+                err.println(line(written, total));
+                err.flush();
+            }
+        }
+
+        private void redraw(long written, long total, boolean done) {
+            long now = System.nanoTime();
             if (!done && now - lastDraw < REDRAW_NANOS) {
                 return;
             }
             lastDraw = now;
-            int filled = (int) (BAR_WIDTH * written / Math.max(1, total));
-            err.printf("\r%3d%% [%s%s] %s of %s", 100 * written / Math.max(1, total), "#".repeat(filled),
-                    ".".repeat(BAR_WIDTH - filled), bytes(written), bytes(total));
+            err.print("\r" + line(written, total));
             lineOpen = true;
             if (done) {
                 end();
             }
             err.flush();
+        }
+
+        private static String line(long written, long total) {
+            int filled = (int) (BAR_WIDTH * written / Math.max(1, total));
+            return String.format(Locale.ROOT, "%3d%% [%s%s] %s of %s", 100 * written / Math.max(1, total),
+                    "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), bytes(written), bytes(total));
         }
 
         /** Ends the bar's line, so that what follows (an error, say) starts on a line of its own. */

@@ -38,6 +38,7 @@ class SynthCommandTest {
         Run r = run(synth(out, "q4_0", CUSTOM));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("100% [##############################]"), r.err());
+        assertFalse(r.err().contains("\r"), "not a terminal: plain lines, no redraws\n" + r.err());
         assertTrue(r.err().contains("wrote " + out), r.err());
         try (Llama llama = ModelLoader.load(out, Parallel.serial())) {
             SyntheticModel.Shape shape = SyntheticModel.Shape.custom(64, 2, 4, 2, 96, 300, 128, false, 20000f);
