@@ -80,6 +80,13 @@ public class KernelBenchmarks {
         return y[ROWS - 1];
     }
 
+    /** Decode rows of eight sequences in one step: each in the single-token order ({@link Matmul#each}). */
+    @Benchmark
+    public float each8() {
+        Matmul.each(kernel, weights, COLS, x, 0, 8, y, 0, ROWS, 0, ROWS, buf);
+        return y[7 * ROWS + ROWS - 1];
+    }
+
     /** Prefill: 64 tokens through the whole matrix (packing the input included). */
     @Benchmark
     public float matmul64() {

@@ -116,9 +116,9 @@ public final class Matmul {
      * {@link TypeKernel#dot}, whatever {@code T} is (the decode rows of a batch across
      * sequences): {@code y[yOff + t*yStride + r]}. Up to {@link #WIDEN_FROM} tokens take each
      * row straight from the mapping, two rows at a time ({@link TypeKernel#dot2}); more widen
-     * each row once into {@code buf} (at least {@code cols + 4·L} floats) and multiply it with
-     * every token from there, bit for bit as {@code dot} would (the kernels' dots equal
-     * {@link Vec#dot} over the widened row).
+     * each row once into {@code buf} (at least {@link #eachScratch}{@code (cols, T)} floats) and
+     * multiply it with every token from there, bit for bit as {@code dot} would (the kernels'
+     * dots equal {@link Vec#dot} over the widened row).
      */
     public static void each(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff, int T,
                             float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
@@ -156,29 +156,217 @@ public final class Matmul {
     }
 
     /**
-     * {@link #each} of {@link #WIDEN_FROM} or more tokens: each row widened once, then multiplied
-     * with every token, four at a time.
+     * {@link #each} of {@link #WIDEN_FROM} or more tokens: blocks of {@value #EACH_ROWS} rows
+     * widened {@value #PANEL} columns at a time into {@code buf}, then multiplied with every
+     * token {@value #EACH_KC} columns at a time (the tokens' slice stays in L1 while the block's
+     * rows pass over it), in register tiles of up to two rows by four tokens. Each (row, token) pair keeps
+     * {@link Vec#dot}'s two accumulators in {@code buf} between slices and ends with its fold and
+     * scalar tail, so every result is bit for bit {@code dot}'s.
      */
     private static void widened(TypeKernel kernel, MemorySegment w, int cols, float[] x, int xOff, int T,
                                 float[] y, int yOff, int yStride, int r0, int r1, float[] buf) {
         long rowBytes = kernel.type().bytesFor(cols);
-        for (int r = r0; r < r1; r++) {
-            kernel.decode(w, r * rowBytes, cols, buf, 0);
-            Vec.dots(buf, 0, cols, x, xOff, cols, T, y, yOff + r, yStride, buf, cols);
+        int main = cols - cols % (2 * L);
+        int acc = EACH_ROWS * (Math.min(PANEL, cols) + PAD);
+        int last = (cols - 1) / PANEL * PANEL;
+        for (int rb = r0; rb < r1; rb += EACH_ROWS) {
+            int n = Math.min(EACH_ROWS, r1 - rb);
+            Arrays.fill(buf, acc, acc + n * T * 2 * L, 0f);
+            int ws = 0; // the widened rows' stride: a panel and a cache line, so that they fall in different cache sets
+            for (int p0 = 0; p0 < cols; p0 += PANEL) {
+                int pc = Math.min(PANEL, cols - p0);
+                ws = pc + PAD;
+                for (int k = 0; k < n; k++) {
+                    kernel.decode(w, (rb + k) * rowBytes + kernel.type().bytesFor(p0), pc, buf, k * ws);
+                }
+                int end = Math.min(p0 + pc, main);
+                for (int c0 = p0; c0 < end; c0 += EACH_KC) {
+                    tiles(buf, ws, p0, n, x, xOff, cols, T, c0, Math.min(end, c0 + EACH_KC), acc);
+                }
+            }
+            // the last panel is still widened: each dot's fold, then its scalar tail
+            for (int k = 0; k < n; k++) {
+                for (int t = 0; t < T; t++) {
+                    float s = Vec.sumStored2(buf, acc + (k * T + t) * 2 * L);
+                    int xt = xOff + t * cols;
+                    for (int i = main; i < cols; i++) {
+                        s = Math.fma(buf[k * ws + i - last], x[xt + i], s);
+                    }
+                    y[yOff + t * yStride + rb + k] = s;
+                }
+            }
         }
     }
 
     /**
-     * Tokens from which {@link #each} widens a row once for all of them instead of running the
-     * fused dot per token: the widened rows' float dots run four tokens per load of the row, and
-     * pay for the widening from four tokens on (measured on synthetic llama-3.2-1b Q4_0, 2
-     * threads, AVX2: 2 tokens 7.5 vs 10.4 tokens/s, 4 tokens 15.7 vs 10.6).
+     * Every (row, token) pair of a widened block over columns {@code [c0, c1)}: two rows by four
+     * tokens at 16 lanes, one row by four tokens at fewer, then what is left.
+     */
+    private static void tiles(float[] wr, int ws, int p0, int n, float[] x, int xOff, int cols, int T,
+                              int c0, int c1, int acc) {
+        int k = 0;
+        // two rows by four tokens hold 16 accumulators and 6 operands: for AVX-512's 32 registers, not AVX2's 16
+        for (; L >= 16 && k + 2 <= n; k += 2) {
+            int t = 0;
+            for (; t + 4 <= T; t += 4) {
+                tile2x4(wr, k * ws - p0, ws, x, xOff + t * cols, cols, c0, c1, wr, acc + (k * T + t) * 2 * L, T * 2 * L);
+            }
+            for (; t < T; t++) {
+                tile1x1(wr, k * ws - p0, x, xOff + t * cols, c0, c1, wr, acc + (k * T + t) * 2 * L);
+                tile1x1(wr, (k + 1) * ws - p0, x, xOff + t * cols, c0, c1, wr, acc + ((k + 1) * T + t) * 2 * L);
+            }
+        }
+        for (; k < n; k++) {
+            int t = 0;
+            for (; t + 4 <= T; t += 4) {
+                tile1x4(wr, k * ws - p0, x, xOff + t * cols, cols, c0, c1, wr, acc + (k * T + t) * 2 * L);
+            }
+            for (; t < T; t++) {
+                tile1x1(wr, k * ws - p0, x, xOff + t * cols, c0, c1, wr, acc + (k * T + t) * 2 * L);
+            }
+        }
+    }
+
+    /**
+     * Two widened rows ({@code wr[w + j]} and {@code wr[w + ws + j]} for column {@code j}) times
+     * four tokens ({@code x[x0 + t·cols + j]}) over columns {@code [c0, c1)}: {@link Vec#dot}'s
+     * accumulator pair of each of the eight (row, token) pairs, loaded from and stored back to
+     * {@code s[sp + row·rowStride + t·2L ..]}.
+     */
+    private static void tile2x4(float[] wr, int w, int ws, float[] x, int x0, int cols, int c0, int c1,
+                                float[] s, int sp, int rowStride) {
+        int w1 = w + ws;
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        int s1 = sp + rowStride;
+        FloatVector a00 = FloatVector.fromArray(F, s, sp);
+        FloatVector b00 = FloatVector.fromArray(F, s, sp + L);
+        FloatVector a01 = FloatVector.fromArray(F, s, sp + 2 * L);
+        FloatVector b01 = FloatVector.fromArray(F, s, sp + 3 * L);
+        FloatVector a02 = FloatVector.fromArray(F, s, sp + 4 * L);
+        FloatVector b02 = FloatVector.fromArray(F, s, sp + 5 * L);
+        FloatVector a03 = FloatVector.fromArray(F, s, sp + 6 * L);
+        FloatVector b03 = FloatVector.fromArray(F, s, sp + 7 * L);
+        FloatVector a10 = FloatVector.fromArray(F, s, s1);
+        FloatVector b10 = FloatVector.fromArray(F, s, s1 + L);
+        FloatVector a11 = FloatVector.fromArray(F, s, s1 + 2 * L);
+        FloatVector b11 = FloatVector.fromArray(F, s, s1 + 3 * L);
+        FloatVector a12 = FloatVector.fromArray(F, s, s1 + 4 * L);
+        FloatVector b12 = FloatVector.fromArray(F, s, s1 + 5 * L);
+        FloatVector a13 = FloatVector.fromArray(F, s, s1 + 6 * L);
+        FloatVector b13 = FloatVector.fromArray(F, s, s1 + 7 * L);
+        for (int j = c0; j < c1; j += 2 * L) {
+            FloatVector u0 = FloatVector.fromArray(F, wr, w + j);
+            FloatVector v0 = FloatVector.fromArray(F, wr, w + j + L);
+            FloatVector u1 = FloatVector.fromArray(F, wr, w1 + j);
+            FloatVector v1 = FloatVector.fromArray(F, wr, w1 + j + L);
+            FloatVector p = FloatVector.fromArray(F, x, x0 + j);
+            FloatVector q = FloatVector.fromArray(F, x, x0 + j + L);
+            a00 = u0.fma(p, a00);
+            b00 = v0.fma(q, b00);
+            a10 = u1.fma(p, a10);
+            b10 = v1.fma(q, b10);
+            p = FloatVector.fromArray(F, x, x1 + j);
+            q = FloatVector.fromArray(F, x, x1 + j + L);
+            a01 = u0.fma(p, a01);
+            b01 = v0.fma(q, b01);
+            a11 = u1.fma(p, a11);
+            b11 = v1.fma(q, b11);
+            p = FloatVector.fromArray(F, x, x2 + j);
+            q = FloatVector.fromArray(F, x, x2 + j + L);
+            a02 = u0.fma(p, a02);
+            b02 = v0.fma(q, b02);
+            a12 = u1.fma(p, a12);
+            b12 = v1.fma(q, b12);
+            p = FloatVector.fromArray(F, x, x3 + j);
+            q = FloatVector.fromArray(F, x, x3 + j + L);
+            a03 = u0.fma(p, a03);
+            b03 = v0.fma(q, b03);
+            a13 = u1.fma(p, a13);
+            b13 = v1.fma(q, b13);
+        }
+        a00.intoArray(s, sp);
+        b00.intoArray(s, sp + L);
+        a01.intoArray(s, sp + 2 * L);
+        b01.intoArray(s, sp + 3 * L);
+        a02.intoArray(s, sp + 4 * L);
+        b02.intoArray(s, sp + 5 * L);
+        a03.intoArray(s, sp + 6 * L);
+        b03.intoArray(s, sp + 7 * L);
+        a10.intoArray(s, s1);
+        b10.intoArray(s, s1 + L);
+        a11.intoArray(s, s1 + 2 * L);
+        b11.intoArray(s, s1 + 3 * L);
+        a12.intoArray(s, s1 + 4 * L);
+        b12.intoArray(s, s1 + 5 * L);
+        a13.intoArray(s, s1 + 6 * L);
+        b13.intoArray(s, s1 + 7 * L);
+    }
+
+    /** One widened row times four tokens over columns {@code [c0, c1)} (see {@link #tile2x4}). */
+    private static void tile1x4(float[] wr, int w, float[] x, int x0, int cols, int c0, int c1, float[] s, int sp) {
+        int x1 = x0 + cols;
+        int x2 = x1 + cols;
+        int x3 = x2 + cols;
+        FloatVector a0 = FloatVector.fromArray(F, s, sp);
+        FloatVector b0 = FloatVector.fromArray(F, s, sp + L);
+        FloatVector a1 = FloatVector.fromArray(F, s, sp + 2 * L);
+        FloatVector b1 = FloatVector.fromArray(F, s, sp + 3 * L);
+        FloatVector a2 = FloatVector.fromArray(F, s, sp + 4 * L);
+        FloatVector b2 = FloatVector.fromArray(F, s, sp + 5 * L);
+        FloatVector a3 = FloatVector.fromArray(F, s, sp + 6 * L);
+        FloatVector b3 = FloatVector.fromArray(F, s, sp + 7 * L);
+        for (int j = c0; j < c1; j += 2 * L) {
+            FloatVector u = FloatVector.fromArray(F, wr, w + j);
+            FloatVector v = FloatVector.fromArray(F, wr, w + j + L);
+            a0 = u.fma(FloatVector.fromArray(F, x, x0 + j), a0);
+            b0 = v.fma(FloatVector.fromArray(F, x, x0 + j + L), b0);
+            a1 = u.fma(FloatVector.fromArray(F, x, x1 + j), a1);
+            b1 = v.fma(FloatVector.fromArray(F, x, x1 + j + L), b1);
+            a2 = u.fma(FloatVector.fromArray(F, x, x2 + j), a2);
+            b2 = v.fma(FloatVector.fromArray(F, x, x2 + j + L), b2);
+            a3 = u.fma(FloatVector.fromArray(F, x, x3 + j), a3);
+            b3 = v.fma(FloatVector.fromArray(F, x, x3 + j + L), b3);
+        }
+        a0.intoArray(s, sp);
+        b0.intoArray(s, sp + L);
+        a1.intoArray(s, sp + 2 * L);
+        b1.intoArray(s, sp + 3 * L);
+        a2.intoArray(s, sp + 4 * L);
+        b2.intoArray(s, sp + 5 * L);
+        a3.intoArray(s, sp + 6 * L);
+        b3.intoArray(s, sp + 7 * L);
+    }
+
+    /** One widened row times one token over columns {@code [c0, c1)} (see {@link #tile2x4}). */
+    private static void tile1x1(float[] wr, int w, float[] x, int x0, int c0, int c1, float[] s, int sp) {
+        FloatVector a = FloatVector.fromArray(F, s, sp);
+        FloatVector b = FloatVector.fromArray(F, s, sp + L);
+        for (int j = c0; j < c1; j += 2 * L) {
+            a = FloatVector.fromArray(F, wr, w + j).fma(FloatVector.fromArray(F, x, x0 + j), a);
+            b = FloatVector.fromArray(F, wr, w + j + L).fma(FloatVector.fromArray(F, x, x0 + j + L), b);
+        }
+        a.intoArray(s, sp);
+        b.intoArray(s, sp + L);
+    }
+
+    /**
+     * Tokens from which {@link #each} widens rows once for all of them instead of running the
+     * fused dot per token (measured on synthetic llama-3.2-1b Q4_0, 2 threads, AVX2: 2 tokens
+     * 7.5 vs 10.4 tokens/s, 4 tokens 15.7 vs 10.6).
      */
     static final int WIDEN_FROM = 4;
+    /** Rows {@link #each} widens at once. */
+    static final int EACH_ROWS = 16;
+    /** Columns of the tokens {@link #each} multiplies per pass over a widened block: 2 KiB a token. */
+    static final int EACH_KC = 512;
+    /** Floats between {@link #each}'s widened rows: a cache line. */
+    private static final int PAD = 16;
 
-    /** Floats of scratch {@link #each} needs for rows of {@code cols}. */
-    public static int eachScratch(int cols) {
-        return cols + 4 * L;
+    /** Floats of scratch {@link #each} needs for rows of {@code cols} and up to {@code T} tokens. */
+    public static int eachScratch(int cols, int T) {
+        return Math.max(cols + 4 * L, EACH_ROWS * (Math.min(PANEL, cols) + PAD) + EACH_ROWS * T * 2 * L);
     }
 
     /**

@@ -113,65 +113,6 @@ public final class Vec {
         return s;
     }
 
-    /**
-     * {@link #dot} of {@code w[wOff..wOff+n)} with each of {@code count} vectors
-     * {@code x[xOff + t·xStride ..]}, into {@code y[yOff + t·yStride]}: the same order, so bit for
-     * bit what {@link #dot} gives each. Four at a time share each load of {@code w};
-     * {@code acc} is scratch of {@code 4·L} floats.
-     */
-    static void dots(float[] w, int wOff, int n, float[] x, int xOff, int xStride, int count,
-                     float[] y, int yOff, int yStride, float[] acc, int accAt) {
-        int t = 0;
-        for (; t + 4 <= count; t += 4) {
-            int x0 = xOff + t * xStride;
-            dot4(w, wOff, n, x, x0, x0 + xStride, x0 + 2 * xStride, x0 + 3 * xStride, acc, accAt);
-            for (int k = 0; k < 4; k++) {
-                float s = fold(acc, accAt + k * L);
-                int xk = x0 + k * xStride;
-                for (int i = loopBound2(n); i < n; i++) {
-                    s = Math.fma(w[wOff + i], x[xk + i], s);
-                }
-                y[yOff + (t + k) * yStride] = s;
-            }
-        }
-        for (; t < count; t++) {
-            y[yOff + t * yStride] = dot(w, wOff, n, x, xOff + t * xStride);
-        }
-    }
-
-    /** Largest multiple of {@code 2·L} that is ≤ n: where {@link #dot}'s vector loop ends. */
-    private static int loopBound2(int n) {
-        return n - n % (2 * L);
-    }
-
-    /** {@link #dot}'s vector loop for four vectors at once; each one's {@code a0 + a1} stored at {@code acc[at + k·L ..]}. */
-    private static void dot4(float[] w, int wOff, int n, float[] x, int x0, int x1, int x2, int x3, float[] acc, int at) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector b0 = a0;
-        FloatVector c0 = a0;
-        FloatVector d0 = a0;
-        FloatVector a1 = a0;
-        FloatVector b1 = a0;
-        FloatVector c1 = a0;
-        FloatVector d1 = a0;
-        for (int i = 0; i + 2 * L <= n; i += 2 * L) {
-            FloatVector w0 = FloatVector.fromArray(F, w, wOff + i);
-            FloatVector w1 = FloatVector.fromArray(F, w, wOff + i + L);
-            a0 = w0.fma(FloatVector.fromArray(F, x, x0 + i), a0);
-            a1 = w1.fma(FloatVector.fromArray(F, x, x0 + i + L), a1);
-            b0 = w0.fma(FloatVector.fromArray(F, x, x1 + i), b0);
-            b1 = w1.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
-            c0 = w0.fma(FloatVector.fromArray(F, x, x2 + i), c0);
-            c1 = w1.fma(FloatVector.fromArray(F, x, x2 + i + L), c1);
-            d0 = w0.fma(FloatVector.fromArray(F, x, x3 + i), d0);
-            d1 = w1.fma(FloatVector.fromArray(F, x, x3 + i + L), d1);
-        }
-        a0.add(a1).intoArray(acc, at);
-        b0.add(b1).intoArray(acc, at + L);
-        c0.add(c1).intoArray(acc, at + 2 * L);
-        d0.add(d1).intoArray(acc, at + 3 * L);
-    }
-
     /** The little-endian F16 at byte {@code at}, as a float (block scales). */
     static float f16(MemorySegment w, long at) {
         return Float.float16ToFloat(w.get(Quant.SHORT_LE, at));

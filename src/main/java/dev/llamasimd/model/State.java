@@ -66,7 +66,7 @@ public final class State {
         sin = new float[maxBatch * c.ropeDims() / 2];
         int widest = Math.max(Math.max(c.dim(), c.ffnDim()), c.qDim());
         packed = new float[Matmul.packedSize(maxBatch, widest)];
-        rowBuf = new float[workers][Math.max(Matmul.eachScratch(widest), Matmul.scratchSize(maxBatch))];
+        rowBuf = new float[workers][Math.max(Matmul.eachScratch(widest, maxBatch), Matmul.scratchSize(maxBatch))];
         scores = new float[workers][maxContext];
         widened = new float[workers][Attention.CHUNK * c.headDim()];
         logits = new float[Math.multiplyExact(logitRows, c.vocabSize())];

@@ -129,15 +129,17 @@ class KernelPropertiesTest {
     /**
      * The decode rows of a batch across sequences ({@link Matmul#each} of several tokens: each
      * row widened once, then multiplied with every token) give each token bit for bit what it
-     * gets alone (the fused single-token dot), for every type, any row range and token count.
+     * gets alone (the fused single-token dot), for every type, any row range and token count,
+     * rows of several widened panels and row counts across several widened blocks included.
      */
     @Property(tries = 200)
     void eachTokenOfADecodeBatchIsBitExactWithItsSingleTokenDot(@ForAll("types") GgmlType type,
                                                                  @ForAll @IntRange(min = 1, max = 700) int n,
-                                                                 @ForAll @IntRange(min = 1, max = 7) int rows,
+                                                                 @ForAll @IntRange(min = 1, max = 40) int rows,
                                                                  @ForAll @IntRange(min = 2, max = 11) int T,
+                                                                 @ForAll boolean wide,
                                                                  @ForAll long seed) {
-        int cols = cols(type, n);
+        int cols = cols(type, wide ? 7 * n : n);
         Random rnd = new Random(seed);
         float[] w = gaussian(rnd, rows * cols, 0.5);
         float[] x = gaussian(rnd, T * cols, 1.0);
@@ -147,29 +149,12 @@ class KernelPropertiesTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = encode(type, w, rows, cols, arena);
             float[] batched = new float[T * rows];
-            Matmul.each(kernel, seg, cols, x, 0, T, batched, 0, rows, r0, r1, new float[Matmul.eachScratch(cols)]);
+            Matmul.each(kernel, seg, cols, x, 0, T, batched, 0, rows, r0, r1, new float[Matmul.eachScratch(cols, T)]);
             float[] alone = new float[T * rows];
             for (int t = 0; t < T; t++) {
-                Matmul.each(kernel, seg, cols, x, t * cols, 1, alone, t * rows, rows, r0, r1, new float[Matmul.eachScratch(cols)]);
+                Matmul.each(kernel, seg, cols, x, t * cols, 1, alone, t * rows, rows, r0, r1, new float[Matmul.eachScratch(cols, 1)]);
             }
             assertArrayEquals(alone, batched, type + " cols " + cols + " T " + T);
-        }
-    }
-
-    /** {@link Vec#dots} is {@link Vec#dot} of each vector, bit for bit, for any length and count. */
-    @Property(tries = 300)
-    void dotsOfManyVectorsEqualEachDot(@ForAll @IntRange(min = 0, max = 300) int n,
-                                       @ForAll @IntRange(min = 1, max = 10) int count,
-                                       @ForAll long seed) {
-        Random rnd = new Random(seed);
-        float[] w = gaussian(rnd, n + 3, 1.0);
-        int stride = n + rnd.nextInt(5);
-        float[] x = gaussian(rnd, 2 + count * stride + n, 1.0);
-        float[] y = new float[3 * count + 1];
-        Vec.dots(w, 3, n, x, 2, stride, count, y, 1, 3, new float[1 + 4 * Vec.L], 1);
-        for (int t = 0; t < count; t++) {
-            assertEquals(Float.floatToRawIntBits(Vec.dot(w, 3, n, x, 2 + t * stride)), Float.floatToRawIntBits(y[1 + 3 * t]),
-                    "n " + n + " vector " + t);
         }
     }
 
