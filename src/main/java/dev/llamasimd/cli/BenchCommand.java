@@ -46,6 +46,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     CacheTypeOption cache;
 
+    @Mixin
+    SimdOption simd;
+
     @Option(names = "--prompt", split = ",", paramLabel = "N", defaultValue = "128,512", description = "prompt lengths to prefill (default: ${DEFAULT-VALUE})")
     int[] prompts;
 
@@ -84,6 +87,8 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int threads = modelOptions.threads(spec);
+        // awaited: the timed check must not share the processors with the timed runs
+        Startup.simd(err, true, simd.requireSimd);
         if (concurrency != null) {
             return concurrency(out, err, threads);
         }

@@ -50,6 +50,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     CacheTypeOption cache;
 
+    @Mixin
+    SimdOption simd;
+
     @Option(names = "--system", paramLabel = "STR", description = "a system message")
     String system;
 
@@ -71,7 +74,7 @@ final class ChatCommand implements Callable<Integer> {
         SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
                 .withCacheType(cache.cacheType).withChatTemplate(chatTemplate));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try (LlamaModel model = Loading.load(spec, modelOptions, err);
+        try (LlamaModel model = Loading.load(spec, modelOptions, simd, err);
                 Session session = model.newSession(options)) {
             boolean templated = hasTemplate(model, err);
             boolean interactive = System.console() != null && System.console().isTerminal();

@@ -39,6 +39,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     CacheTypeOption cache;
 
+    @Mixin
+    SimdOption simd;
+
     @Option(names = "--prompt", required = true, paramLabel = "STR", description = "the prompt text")
     String prompt;
 
@@ -78,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
                 .withStopStrings(stops));
         SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
                 .withKvCache(!noKvCache).withCacheType(cache.cacheType).withChatTemplate(chatTemplate));
-        try (LlamaModel model = Loading.load(spec, modelOptions, err)) {
+        try (LlamaModel model = Loading.load(spec, modelOptions, simd, err)) {
             if (trace) {
                 options = options.withTrace(Tracing.printer(model, err));
             }

@@ -1,6 +1,7 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.generate.LlamaModel;
+import dev.llamasimd.generate.LoadOptions;
 import java.io.PrintWriter;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -12,7 +13,11 @@ final class Loading {
 
     private Loading() {}
 
-    static LlamaModel load(CommandLine.Model.CommandSpec spec, ModelOptions options, PrintWriter err) {
+    /**
+     * Loads the model (an error with {@code --require-simd} when the Vector API will not be
+     * compiled to SIMD), then prints the SIMD self-check's line.
+     */
+    static LlamaModel load(CommandLine.Model.CommandSpec spec, ModelOptions options, SimdOption simd, PrintWriter err) {
         int threads = options.threads(spec);
         Timer timer = new Timer("llama-simd-loading", true);
         long t0 = System.nanoTime();
@@ -24,12 +29,14 @@ final class Loading {
             }
         }, QUIET_MILLIS);
         try {
-            LlamaModel model = LlamaModel.load(options.model, threads);
+            LlamaModel model = LlamaModel.load(options.model,
+                    LoadOptions.DEFAULTS.withThreads(threads).withRequireSimd(simd.requireSimd));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             if (ms >= QUIET_MILLIS) {
                 err.printf("loaded in %d ms%n", ms);
                 err.flush();
             }
+            Startup.simd(err, simd.requireSimd, false);
             return model;
         } finally {
             timer.cancel();

@@ -1,9 +1,12 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.io.ModelFormatException;
+import dev.llamasimd.kernels.SimdCheck;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,6 +26,9 @@ import picocli.CommandLine.Command;
         })
 public final class Main implements Runnable {
 
+    /** Held: java.util.logging keeps loggers only weakly, and with them their level. */
+    private static final Logger LIBRARY_LOG = Logger.getLogger("dev.llamasimd");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -32,6 +38,8 @@ public final class Main implements Runnable {
                     + " java --add-modules jdk.incubator.vector -jar llama-simd.jar ...");
             System.exit(1);
         }
+        // The commands print the library's log lines (the SIMD self-check) themselves, in their own words.
+        LIBRARY_LOG.setLevel(Level.OFF);
         // Token text is UTF-8 whatever the platform's locale says.
         System.exit(run(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
                 new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), args));
@@ -77,7 +85,8 @@ public final class Main implements Runnable {
             String v = Main.class.getPackage().getImplementationVersion();
             return new String[] {
                 "llama-simd " + (v == null ? "(development build)" : v),
-                "JDK " + Runtime.version() + ", " + Startup.vectorDescription()
+                "JDK " + Runtime.version() + ", " + Startup.vectorDescription(),
+                SimdCheck.timed().join().line()
             };
         }
     }

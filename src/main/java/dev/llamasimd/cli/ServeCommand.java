@@ -34,6 +34,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     CacheTypeOption cache;
 
+    @Mixin
+    SimdOption simd;
+
     @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "the address to listen on; 0.0.0.0 for every interface (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
@@ -79,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
                 .withMaxBodyBytes(maxBodyBytes).withRequestTimeout(Duration.ofSeconds(requestTimeout))
                 .withScheduler(SchedulerOptions.DEFAULTS.withSlots(parallel).withContextSize(CliChecks.context(ctx))
                         .withMaxQueued(queue).withCacheType(cache.cacheType)));
-        try (LlamaModel model = Loading.load(spec, modelOptions, err)) {
+        try (LlamaModel model = Loading.load(spec, modelOptions, simd, err)) {
             model.warmUp();
             try (OpenAiServer server = Usage.check(spec, () -> start(model, options))) {
                 Thread stop = new Thread(server::close, "llama-simd-serve-shutdown");

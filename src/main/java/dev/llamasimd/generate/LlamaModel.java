@@ -1,6 +1,7 @@
 package dev.llamasimd.generate;
 
 import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.kernels.SimdCheck;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
@@ -12,6 +13,7 @@ import dev.llamasimd.tokenizer.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +31,10 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class LlamaModel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LlamaModel.class.getName());
+    /** The SIMD self-check is logged at the first load in a JVM, not at every one. */
+    private static final AtomicBoolean SIMD_LOGGED = new AtomicBoolean();
+
     private final Path path;
     private final Llama llama;
     private final Tokenizer tokenizer;
@@ -45,7 +51,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Loads a {@code .gguf} file or a Hugging Face directory, computing on all processors. */
     public static LlamaModel load(Path path) {
-        return load(path, Runtime.getRuntime().availableProcessors());
+        return load(path, LoadOptions.DEFAULTS);
     }
 
     /** Loads a model that computes on {@code threads} worker threads. */
@@ -53,7 +59,24 @@ public final class LlamaModel implements AutoCloseable {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
-        Parallel parallel = Parallel.pool(threads);
+        return load(path, LoadOptions.DEFAULTS.withThreads(threads));
+    }
+
+    /**
+     * Loads a model as {@code options} say. The first load in a JVM logs (as
+     * {@code dev.llamasimd.generate.LlamaModel}, {@link System.Logger}) one line naming the vector
+     * width and whether the Vector API is compiled to SIMD; a warning with the cause and the fix
+     * when it is not (see {@link LoadOptions#requireSimd()} to fail instead).
+     *
+     * @throws IllegalStateException with {@link LoadOptions#requireSimd()}, when the Vector API
+     *     will not be compiled to SIMD
+     */
+    public static LlamaModel load(Path path, LoadOptions options) {
+        SimdCheck.start();
+        if (options.requireSimd()) {
+            SimdCheck.timed().join().require();
+        }
+        Parallel parallel = Parallel.pool(options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads());
         Llama llama = null;
         try {
             llama = ModelLoader.load(path, parallel);
@@ -62,6 +85,7 @@ public final class LlamaModel implements AutoCloseable {
                 throw new IllegalArgumentException(path + ": the tokenizer has " + tokenizer.vocabSize()
                         + " tokens but the model only " + llama.config().vocabSize());
             }
+            logSimd();
             return new LlamaModel(path, llama, tokenizer, parallel);
         } catch (RuntimeException e) {
             if (llama != null) {
@@ -69,6 +93,18 @@ public final class LlamaModel implements AutoCloseable {
             }
             parallel.close();
             throw e;
+        }
+    }
+
+    private static void logSimd() {
+        if (SIMD_LOGGED.compareAndSet(false, true)) {
+            SimdCheck flags = SimdCheck.flags().join();
+            LOG.log(flags.simd() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, flags.line());
+            SimdCheck.timed().thenAccept(timed -> {
+                if (!timed.simd() && flags.simd()) {
+                    LOG.log(System.Logger.Level.WARNING, timed.line());
+                }
+            });
         }
     }
 
