@@ -1,5 +1,6 @@
 package dev.llamasimd.cli;
 
+import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.kernels.SimdCheck;
 import java.io.OutputStreamWriter;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     /** Held: java.util.logging keeps loggers only weakly, and with them their level. */
-    private static final Logger LIBRARY_LOG = Logger.getLogger("dev.llamasimd");
+    private static final Logger LOAD_LOG = Logger.getLogger(LlamaModel.class.getName());
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -38,8 +39,8 @@ public final class Main implements Runnable {
                     + " java --add-modules jdk.incubator.vector -jar llama-simd.jar ...");
             System.exit(1);
         }
-        // The commands print the library's log lines (the SIMD self-check) themselves, in their own words.
-        LIBRARY_LOG.setLevel(Level.OFF);
+        // The commands print what a load logs (the SIMD self-check's line) themselves, on their stderr.
+        LOAD_LOG.setLevel(Level.OFF);
         // Token text is UTF-8 whatever the platform's locale says.
         System.exit(run(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true),
                 new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true), args));
