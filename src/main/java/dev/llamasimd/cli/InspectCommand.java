@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Describes a model file and whether llama-simd can run it.",
-            "Format and metadata, hyper-parameters, tokenizer, chat template,",
+            "Format and every metadata key (an array as its type and length, a long",
+            "string cut at 80 characters), hyper-parameters, tokenizer, chat template,",
             "every tensor (name, type, shape, bytes), the total size and the KV cache",
             "memory per 1k tokens."
         })
@@ -71,11 +72,8 @@ final class InspectCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%,d", g.fileSize()), g.alignment(), g.metadata().size());
                 GgufMetadata md = g.metadata();
                 for (String key : md.keys()) {
-                    if (key.equals("general.file_type")) {
-                        out.printf("  %-44s %s (%s)%n", key, shortValue(md.get(key)), fileType(md.get(key)));
-                    } else if (!key.startsWith("tokenizer.ggml.") && !key.equals("tokenizer.chat_template")) {
-                        out.printf("  %-44s %s%n", key, shortValue(md.get(key)));
-                    }
+                    out.printf("  %-44s %s%s%n", key, shortValue(md.get(key)),
+                            key.equals("general.file_type") ? " (" + fileType(md.get(key)) + ")" : "");
                 }
             }
             case HfModelDir h -> out.printf("format   Hugging Face directory, %d safetensors file(s)%n", h.files().size());
