@@ -13,10 +13,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
 
@@ -100,6 +102,7 @@ public final class GgufFile implements TensorSource {
         List<TensorInfo> infos = readTensorInfos(in, tensorCount);
         long alignment = alignment(metadata);
         long dataOffset = alignUp(in.position(), alignment);
+        checkNotTruncated(in, infos, dataOffset, alignment);
         SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
         for (TensorInfo t : infos) {
             tensors.put(t.name, view(in, t, dataOffset, alignment));
@@ -201,6 +204,34 @@ public final class GgufFile implements TensorSource {
             throw metadata.error(ALIGNMENT_KEY, "alignment " + a + " is not a power of two");
         }
         return a;
+    }
+
+    /**
+     * A file cut short, told apart from a bad one: when the tensors lie one after another from the
+     * start of the data section, as every GGUF writer lays them out, but the file ends before the
+     * last of them, the download or copy is incomplete. Offsets that do not fit that layout are
+     * left to {@link #view}, which names the bad field.
+     */
+    private static void checkNotTruncated(GgufCursor in, List<TensorInfo> infos, long dataOffset, long alignment) {
+        List<TensorInfo> byOffset = infos.stream().sorted(Comparator.comparingLong(TensorInfo::offset)).toList();
+        long end = 0;
+        for (TensorInfo t : byOffset) {
+            if (t.offset != alignUp(end, alignment)) {
+                return;
+            }
+            end = t.offset + t.bytes;
+        }
+        long size = in.data().byteSize();
+        long needed = dataOffset + end;
+        if (byOffset.isEmpty() || needed <= size) {
+            return;
+        }
+        TensorInfo cut = byOffset.stream().filter(t -> dataOffset + t.offset + t.bytes > size).findFirst().orElseThrow();
+        long start = dataOffset + cut.offset;
+        throw in.error(cut.offsetAt, String.format(Locale.ROOT, "tensor '%s': data at [%d, %d) runs past the end of the"
+                + " file (size %d): the file is truncated, %,d of the %,d bytes its header describes (%.1f %%);"
+                + " the download or copy is probably incomplete", cut.name, start, start + cut.bytes, size, size, needed,
+                Math.floor(1000.0 * size / needed) / 10));
     }
 
     private static Tensor view(GgufCursor in, TensorInfo t, long dataOffset, long alignment) {

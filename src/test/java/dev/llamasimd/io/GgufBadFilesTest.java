@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,14 +99,36 @@ class GgufBadFilesTest {
             w.writeTensorData("b", new float[32]);
         }
         byte[] bytes = Files.readAllBytes(valid);
+        long dataOffset;
         long end;
         try (GgufFile g = GgufFile.open(valid)) {
-            end = g.dataOffset() + 32 + 34; // "b" ends here; only the padding after it may go
+            dataOffset = g.dataOffset();
+            end = dataOffset + 32 + 34; // "b" ends here; only the padding after it may go
         }
         for (int cut = 0; cut < end; cut++) {
             ModelFormatException e = assertBad(Arrays.copyOf(bytes, cut));
             assertTrue(cut == 0 || e.offset() <= cut, () -> e.getMessage());
+            if (cut >= dataOffset) {
+                String needed = String.format(Locale.ROOT, " of the %,d bytes", end);
+                assertTrue(e.getMessage().contains("the file is truncated") && e.getMessage().contains(needed), e.getMessage());
+            }
         }
+    }
+
+    /** A download cut short in the tensor data says so, with the size the header describes and the size there is. */
+    @Test
+    void truncatedDownloadIsToldApartFromABadOffset() throws IOException {
+        byte[] full = withTensors(96, new TensorLine("token_embd.weight", GgmlType.F32, 0, 8),
+                new TensorLine("blk.0.attn_q.weight", GgmlType.F32, 32, 16));
+        int size = full.length - 40;
+        ModelFormatException e = assertBad(Arrays.copyOf(full, size), "tensor 'blk.0.attn_q.weight'",
+                "runs past the end of the file (size " + size + ")", "the file is truncated",
+                size + " of the " + full.length + " bytes its header describes", "probably incomplete");
+        assertTrue(e.offset() > 0 && e.offset() < size, e.getMessage());
+
+        ModelFormatException bad = assertBad(withTensors(32, new TensorLine("w", GgmlType.F32, 64, 8)), "tensor 'w'",
+                "past the end");
+        assertTrue(!bad.getMessage().contains("truncated"), "a tensor after a gap is a bad offset: " + bad.getMessage());
     }
 
     @Test
