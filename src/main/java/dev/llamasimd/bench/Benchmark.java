@@ -61,6 +61,9 @@ public final class Benchmark {
      * @param warmUpMillis           time {@link WarmUp} took, 0 without it
      * @param coldPrefillTokensPerSecond the very first prefill of the first prompt length (unwarmed, unless warmed up)
      * @param peakRssBytes           peak resident memory before the bandwidth test (which maps 1 GiB)
+     * @param allocBytesPerToken     heap allocated per decoded token over the timed decode runs; until the JIT
+     *                               has compiled the decode loop this counts what its interpreted steps allocate
+     * @param warmUpAllocBytesPerToken the same over the decode warm-up run before them
      * @param bytesPerToken          weight bytes a decoded token reads, plus its keys and values (in the
      *                               cache's type) at half the generated length
      */
@@ -68,7 +71,8 @@ public final class Benchmark {
                          CacheType cacheType, long loadMillis,
                          long warmUpMillis, Map<Integer, Double> prefillTokensPerSecond, Map<Integer, Double> firstTokenMillis,
                          double coldPrefillTokensPerSecond, double decodeTokensPerSecond, long peakRssBytes,
-                         double allocBytesPerToken, double bandwidthBytesPerSecond, long bytesPerToken) {
+                         double allocBytesPerToken, double warmUpAllocBytesPerToken, double bandwidthBytesPerSecond,
+                         long bytesPerToken) {
 
         public double decodeEfficiency() {
             return decodeTokensPerSecond * bytesPerToken / bandwidthBytesPerSecond;
@@ -135,7 +139,7 @@ public final class Benchmark {
                     }
                     progress.accept("decode " + o.generate() + " tokens");
                     double[] seconds = new double[o.repeat() + 1];
-                    double alloc = 0;
+                    long[] allocated = new long[seconds.length];
                     int[] sequence = new int[o.generate() + 1];
                     for (int r = 0; r < seconds.length; r++) {
                         sequence[0] = tokens[0];
@@ -143,7 +147,7 @@ public final class Benchmark {
                         long s = System.nanoTime();
                         decode(llama, state, cache, sequence, o.generate(), o.useKvCache());
                         seconds[r] = (System.nanoTime() - s) / 1e9;
-                        alloc = (double) (allocatedBytes() - bytes) / o.generate();
+                        allocated[r] = allocatedBytes() - bytes;
                     }
                     double decode = o.generate() / median(Arrays.copyOfRange(seconds, 1, seconds.length));
                     long rss = peakRss();
@@ -152,10 +156,16 @@ public final class Benchmark {
                     long perToken = bytesPerToken(llama, 1 + o.generate() / 2, o.cacheType());
                     return new Result(path.toString(), Runtime.version().toString(), Vec.F.toString(), threads,
                             o.useKvCache(), o.cacheType(), loadMillis, warmUpMillis, prefill, ttft, cold, decode, rss,
-                            alloc, bandwidth, perToken);
+                            timedPerToken(allocated, o.generate()), (double) allocated[0] / o.generate(), bandwidth, perToken);
                 }
             }
         }
+    }
+
+    /** Bytes per token over the timed runs of {@code tokens} each: every run but the first, the warm-up. */
+    static double timedPerToken(long[] allocatedPerRun, int tokens) {
+        long timed = Arrays.stream(allocatedPerRun, 1, allocatedPerRun.length).sum();
+        return (double) timed / ((allocatedPerRun.length - 1) * (long) tokens);
     }
 
     /** The prompt's first {@code n} tokens from an empty cache, batched. */

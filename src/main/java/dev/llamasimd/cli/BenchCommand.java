@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
         description = {
             "Measures prefill and decode speed against the memory bandwidth.",
             "Reports prefill and decode tokens/s, time to first token, load time,",
-            "peak RSS, heap allocated per decoded token, the in-process read",
+            "peak RSS, heap allocated per decoded token (the timed runs, and the",
+            "warm-up run beside them), the in-process read",
             "bandwidth, and decode efficiency = tokens/s x bytes per token / bandwidth.",
             "With --sweep-context, also writes ms/token against context length,",
             "with and without the KV cache, as CSV and SVG."
@@ -176,8 +177,9 @@ final class BenchCommand implements Callable<Integer> {
                 r.coldPrefillTokensPerSecond(), r.warmUpMillis() > 0 ? "after the warm-up" : "before the JIT warmed up"));
         b.append(String.format(Locale.ROOT, "tg%-8s %8.2f tokens/s   (%s)%n", "", r.decodeTokensPerSecond(),
                 r.useKvCache() ? r.cacheType() + " KV cache" : "no KV cache"));
-        b.append(String.format(Locale.ROOT, "memory     peak RSS %.1f MiB, %.1f bytes of heap allocated per decoded token%n",
-                r.peakRssBytes() / 1048576.0, r.allocBytesPerToken()));
+        b.append(String.format(Locale.ROOT, "memory     peak RSS %.1f MiB, %.1f bytes of heap allocated per decoded token"
+                        + " in the timed runs (%.1f in the warm-up run)%n",
+                r.peakRssBytes() / 1048576.0, r.allocBytesPerToken(), r.warmUpAllocBytesPerToken()));
         b.append(String.format(Locale.ROOT,
                 "roofline   bandwidth %.1f GB/s, %.1f MB read per token, decode efficiency %.0f %%%n",
                 r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken() / 1e6, 100 * r.decodeEfficiency()));
@@ -194,11 +196,12 @@ final class BenchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "{\"model\": %s, \"jdk\": %s, \"vector_species\": %s, \"threads\": %d, "
                         + "\"kv_cache\": %b, \"kv_cache_type\": %s, \"load_ms\": %d, \"warm_up_ms\": %d, \"prefill_tokens_per_s\": %s, \"ttft_ms\": %s, "
                         + "\"cold_prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"peak_rss_bytes\": %d, "
-                        + "\"alloc_bytes_per_token\": %.1f, \"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
+                        + "\"alloc_bytes_per_token\": %.1f, \"warm_up_alloc_bytes_per_token\": %.1f, "
+                        + "\"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
                         + "\"decode_efficiency\": %.4f}",
                 Json.quote(r.model()), Json.quote(r.jdk()), Json.quote(r.species()), r.threads(), r.useKvCache(),
                 Json.quote(r.cacheType().name()), r.loadMillis(),
                 r.warmUpMillis(), prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
-                r.allocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
+                r.allocBytesPerToken(), r.warmUpAllocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
     }
 }
