@@ -33,10 +33,19 @@ import picocli.CommandLine.Option;
         description = {
             "Chats with a model, keeping the conversation in the KV cache.",
             "Reads the terminal (or stdin).",
-            "Commands: /reset forgets the conversation, /exit (or end of input) quits;",
-            "Ctrl-C stops the answer being written."
+            "Commands: /help lists them, /reset forgets the conversation, /quit (or /exit)",
+            "quits, as do Ctrl-D (end of input) and Ctrl-C at the prompt (exit code 130);",
+            "Ctrl-C while the model writes stops the answer. Any other line of one word",
+            "starting with / is an unknown command, not text for the model."
         })
 final class ChatCommand implements Callable<Integer> {
+
+    /** What {@code /help} prints. */
+    static final String HELP = """
+            /help          this list
+            /reset         forget the conversation (the system message stays)
+            /quit, /exit   leave; so do Ctrl-D and Ctrl-C at the prompt
+            Ctrl-C while the model writes stops the answer""";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -84,6 +93,8 @@ final class ChatCommand implements Callable<Integer> {
                 if (s != null) {
                     s.cancel();
                 } else {
+                    out.println(); // the shell's prompt then starts on a line of its own
+                    out.flush();
                     Runtime.getRuntime().halt(130);
                 }
             });
@@ -91,19 +102,35 @@ final class ChatCommand implements Callable<Integer> {
             if (system != null) {
                 conversation.add(new ChatMessage("system", system));
             }
-            err.println("chatting with " + model.path() + " (/reset, /exit)");
+            err.println("chatting with " + model.path() + " (/help lists the commands)");
             err.flush();
             while (true) {
                 out.print("> ");
                 out.flush();
                 String line = in.readLine();
-                if (line == null || line.strip().equals("/exit")) {
+                if (line == null) {
+                    out.println(); // end of input (Ctrl-D) leaves the cursor after the prompt
+                    out.flush();
                     break;
                 }
-                if (line.strip().equals("/reset")) {
+                String command = line.strip();
+                if (command.equals("/quit") || command.equals("/exit")) {
+                    break;
+                }
+                if (command.equals("/reset")) {
                     session.reset();
                     conversation.subList(system != null ? 1 : 0, conversation.size()).clear();
                     err.println("(conversation forgotten)");
+                    err.flush();
+                    continue;
+                }
+                if (command.equals("/help")) {
+                    err.println(HELP);
+                    err.flush();
+                    continue;
+                }
+                if (command.matches("/\\S+")) {
+                    err.println("unknown command " + command + " (/help lists the commands)");
                     err.flush();
                     continue;
                 }

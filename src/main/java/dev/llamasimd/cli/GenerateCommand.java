@@ -115,12 +115,12 @@ final class GenerateCommand implements Callable<Integer> {
     static final class Stats {
         private Stats() {}
 
+        /** The request's figures; the time to the first token only when there was one. */
         static String line(Generation g, SamplingParams sampling, long seed) {
-            return String.format("[%d prompt tokens: %.1f tokens/s | %d generated: %.1f tokens/s | first token after %.0f ms"
-                            + " | %s | %s]",
+            return String.format("[%d prompt tokens: %.1f tokens/s | %d generated: %.1f tokens/s%s | %s | %s]",
                     g.promptTokens(), g.promptTokensPerSecond(), g.tokens().length, g.decodeTokensPerSecond(),
-                    g.firstTokenNanos() / 1e6, g.finishReason().name().toLowerCase(java.util.Locale.ROOT),
-                    sampling.greedy() ? "greedy" : "seed " + seed);
+                    g.tokens().length == 0 ? "" : String.format(" | first token after %.0f ms", g.firstTokenNanos() / 1e6),
+                    g.finishReason().name().toLowerCase(java.util.Locale.ROOT), sampling.greedy() ? "greedy" : "seed " + seed);
         }
     }
 }

@@ -1,14 +1,12 @@
 package dev.llamasimd.cli;
 
 import static dev.llamasimd.cli.Cli.run;
+import static dev.llamasimd.cli.Cli.runWithStdin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llamasimd.cli.Cli.Run;
 import dev.llamasimd.testing.Shared;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** {@code generate}, {@code chat} and {@code inspect} on the shipped model. */
@@ -90,17 +88,16 @@ class GenerateCommandTest {
 
     @Test
     void chatOverStdinWithTwoTurns() {
-        Run r = withStdin("In the beginning\nAnd God said\n/reset\nBehold\n/exit\n",
-                () -> run("chat", "--model", MODEL, "--temperature", "0", "--max-tokens", "30"));
+        Run r = runWithStdin("In the beginning\nAnd God said\n/reset\nBehold\n/exit\n",
+                "chat", "--model", MODEL, "--temperature", "0", "--max-tokens", "30");
         assertEquals(0, r.exit(), r.err());
         assertEquals(5, r.out().split("> ", -1).length - 1, "a prompt before each of the five lines: " + r.out());
         assertTrue(r.out().contains("In the beginning") && r.out().contains("Behold"), r.out());
         assertTrue(r.err().contains("no chat template"), r.err());
         assertTrue(r.err().contains("conversation forgotten"), r.err());
 
-        Run templated = withStdin("Who made the heaven?\nAnd the earth?\n",
-                () -> run("chat", "--model", MODEL, "--temperature", "0", "--max-tokens", "12",
-                        "--chat-template", "chatml"));
+        Run templated = runWithStdin("Who made the heaven?\nAnd the earth?\n",
+                "chat", "--model", MODEL, "--temperature", "0", "--max-tokens", "12", "--chat-template", "chatml");
         assertEquals(0, templated.exit(), templated.err());
         assertEquals(2, templated.err().lines().filter(l -> l.contains("prompt tokens")).count(), templated.err());
     }
@@ -112,16 +109,6 @@ class GenerateCommandTest {
         for (String part : new String[] {"GGUF v3", "6 layers", "hidden 192", "vocab 2048", "KV cache",
             "blk.5.ffn_down.weight", "Q8_0", "tokenizer 2048 tokens", "no chat template"}) {
             assertTrue(r.out().contains(part), "missing '" + part + "' in\n" + r.out());
-        }
-    }
-
-    private static Run withStdin(String input, java.util.function.Supplier<Run> body) {
-        InputStream saved = System.in;
-        System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
-        try {
-            return body.get();
-        } finally {
-            System.setIn(saved);
         }
     }
 }
