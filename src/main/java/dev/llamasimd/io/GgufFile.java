@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SequencedMap;
 
@@ -228,10 +227,8 @@ public final class GgufFile implements TensorSource {
         }
         TensorInfo cut = byOffset.stream().filter(t -> dataOffset + t.offset + t.bytes > size).findFirst().orElseThrow();
         long start = dataOffset + cut.offset;
-        throw in.error(cut.offsetAt, String.format(Locale.ROOT, "tensor '%s': data at [%d, %d) runs past the end of the"
-                + " file (size %d): the file is truncated, %,d of the %,d bytes its header describes (%.1f %%);"
-                + " the download or copy is probably incomplete", cut.name, start, start + cut.bytes, size, size, needed,
-                Math.floor(1000.0 * size / needed) / 10));
+        throw in.error(cut.offsetAt, "tensor '" + cut.name + "': data at [" + start + ", " + (start + cut.bytes)
+                + ") runs past the end of the file (size " + size + "): " + ModelFormatException.truncation(size, needed));
     }
 
     private static Tensor view(GgufCursor in, TensorInfo t, long dataOffset, long alignment) {

@@ -1,6 +1,7 @@
 package dev.llamasimd.io;
 
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * A model or data file that cannot be read as what it claims to be. The message always names the
@@ -24,6 +25,15 @@ public class ModelFormatException extends RuntimeException {
         super(file + ": " + what, cause);
         this.file = file;
         this.offset = -1;
+    }
+
+    /**
+     * The words for a file that ends before the data its header describes: how much there is of
+     * it and that it was probably cut short in the download.
+     */
+    static String truncation(long size, long needed) {
+        return String.format(Locale.ROOT, "the file is truncated, %,d of the %,d bytes its header describes (%.1f %%);"
+                + " the download or copy is probably incomplete", size, needed, Math.floor(1000.0 * size / needed) / 10);
     }
 
     public Path file() {

@@ -118,6 +118,7 @@ public final class SafetensorsFile implements TensorSource {
             }
         }
         list.sort(Comparator.comparingLong(Entry::begin));
+        checkWithinData(file, list, data.byteSize(), dataStart);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Entry previous = null;
         for (Entry t : list) {
@@ -132,6 +133,29 @@ public final class SafetensorsFile implements TensorSource {
             tensors.put(t.name, new Tensor(t.name, t.type, t.ne, data.asSlice(t.begin, t.end - t.begin)));
         }
         return new SafetensorsFile(file, arena, dataStart, metadata, Collections.unmodifiableMap(tensors));
+    }
+
+    /**
+     * Every tensor's bytes inside the data section. When the tensors lie end to end from its start,
+     * as the format requires, but the file ends before the last of them, it is called truncated
+     * (a download cut short) rather than bad.
+     */
+    private static void checkWithinData(Path file, List<Entry> byBegin, long dataSize, long dataStart) {
+        long end = 0;
+        boolean endToEnd = true;
+        for (Entry t : byBegin) {
+            endToEnd &= t.begin == end;
+            end = Math.max(end, t.end);
+        }
+        for (Entry t : byBegin) {
+            if (t.end > dataSize) {
+                String message = "tensor '" + t.name + "': data_offsets [" + t.begin + ", " + t.end
+                        + "] run past the end of the " + dataSize + "-byte data section";
+                long size = dataStart + dataSize;
+                throw new ModelFormatException(file, dataStart + Math.min(t.begin, dataSize),
+                        endToEnd ? message + ": " + ModelFormatException.truncation(size, dataStart + end) : message);
+            }
+        }
     }
 
     /** One validated header entry. */
@@ -183,10 +207,6 @@ public final class SafetensorsFile implements TensorSource {
         if (begin > end) {
             throw new ModelFormatException(file, at,
                     "tensor '" + name + "': data_offsets [" + begin + ", " + end + "] end before they begin");
-        }
-        if (end > dataSize) {
-            throw new ModelFormatException(file, at, "tensor '" + name + "': data_offsets ["
-                    + begin + ", " + end + "] run past the end of the " + dataSize + "-byte data section");
         }
         if (end - begin != bytes) {
             throw new ModelFormatException(file, at, "tensor '" + name + "': data_offsets ["

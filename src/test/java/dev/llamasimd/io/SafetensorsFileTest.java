@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -299,7 +300,23 @@ class SafetensorsFileTest {
     void dataOffsetsPastTheEnd() throws Exception {
         ModelFormatException e = badTensor("model.norm.weight", "F32", new long[] {2}, 0, 8, 4);
         assertContains(e, "run past the end of the 4-byte data section");
-        badTensor("far", "F32", new long[] {1}, Long.MAX_VALUE - 4, Long.MAX_VALUE, 4);
+        ModelFormatException far = badTensor("far", "F32", new long[] {1}, Long.MAX_VALUE - 4, Long.MAX_VALUE, 4);
+        assertTrue(!far.getMessage().contains("truncated"), "a tensor after a hole is a bad offset: " + far.getMessage());
+    }
+
+    /** A download cut short says so, with the size the header describes and the size there is. */
+    @Test
+    void truncatedFile() throws Exception {
+        Path full = dir.resolve("full.safetensors");
+        SafetensorsFixtures.write(full, Map.of(), List.of(
+                Entry.f32("model.embed_tokens.weight", new long[] {2, 2}, 1, 2, 3, 4),
+                Entry.f32("model.norm.weight", new long[] {2}, 5, 6)));
+        byte[] bytes = Files.readAllBytes(full);
+        Path cut = Files.write(dir.resolve("cut.safetensors"), Arrays.copyOf(bytes, bytes.length - 5));
+        ModelFormatException e = bad(cut);
+        assertContains(e, "tensor 'model.norm.weight': data_offsets [16, 24] run past the end of the 19-byte data section");
+        assertContains(e, "the file is truncated, " + (bytes.length - 5) + " of the " + bytes.length + " bytes its header describes");
+        assertContains(e, "probably incomplete");
     }
 
     @Test
