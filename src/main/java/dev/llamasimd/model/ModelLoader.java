@@ -91,6 +91,9 @@ public final class ModelLoader {
         String p = archName + ".";
         int dim = md.getInt(p + "embedding_length");
         int heads = md.getInt(p + "attention.head_count");
+        if (heads <= 0) {
+            throw new ModelFormatException(path, p + "attention.head_count is " + heads + ", must be positive");
+        }
         int headDim = md.getIntOrDefault(p + "attention.key_length", dim / heads);
         if (md.has(p + "attention.value_length") && md.getInt(p + "attention.value_length") != headDim) {
             throw new ModelFormatException(path, p + "attention.value_length differs from the key length "
@@ -149,6 +152,9 @@ public final class ModelLoader {
         Set<TensorRole> biases = HfConfig.requiredBiases(cfg, arch);
         int dim = cfg.getInt("hidden_size");
         int heads = cfg.getInt("num_attention_heads");
+        if (heads <= 0) {
+            throw new ModelFormatException(cfgFile, "num_attention_heads is " + heads + ", must be positive");
+        }
         int headDim = cfg.optInt("head_dim", dim / heads);
         int ropeDims = HfConfig.ropeDims(cfg, headDim);
         Config config = build(cfgFile, () -> new Config(
@@ -215,6 +221,10 @@ public final class ModelLoader {
         Set<String> biases = new HashSet<>();
         Matrix embedding = matrix(src, names.stem(TensorRole.TOKEN_EMBEDDING, 0), c.dim(), c.vocabSize());
         boolean fused = c.family().has(Architecture.Trait.FUSED_PROJECTIONS);
+        if (c.layers() > src.tensors().size()) {
+            throw new ModelFormatException(src.path(), "the config has " + c.layers() + " layers, but the file holds only "
+                    + src.tensors().size() + " tensors (each layer has its own)");
+        }
         Weights.Layer[] layers = new Weights.Layer[c.layers()];
         for (int l = 0; l < c.layers(); l++) {
             Map<TensorRole, Matrix> m = new EnumMap<>(TensorRole.class);

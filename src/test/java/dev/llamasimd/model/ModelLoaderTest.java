@@ -160,6 +160,36 @@ class ModelLoaderTest {
         assertMessage(e, hf, "missing tensor 'lm_head.weight'");
     }
 
+    /** Was an ArithmeticException: the default head size divides by the head count. */
+    @Test
+    void zeroHeads() throws IOException {
+        Path bad = rewrite(Map.of("llama.attention.head_count", 0), Map.of(), Set.of());
+        assertMessage(assertThrows(ModelFormatException.class, () -> ModelLoader.load(bad, Parallel.serial())),
+                bad, "llama.attention.head_count is 0, must be positive");
+    }
+
+    /** Was an OutOfMemoryError: the array of layers was sized by block_count before any tensor was looked up. */
+    @Test
+    void moreLayersThanTensors() throws IOException {
+        Path bad = rewrite(Map.of("llama.block_count", Integer.MAX_VALUE), Map.of(), Set.of());
+        assertMessage(assertThrows(ModelFormatException.class, () -> ModelLoader.load(bad, Parallel.serial())),
+                bad, "the config has 2147483647 layers, but the file holds only");
+    }
+
+    @Test
+    void hfZeroHeads() throws IOException {
+        Path hf = copyHf(cfg -> cfg.replace("\"num_attention_heads\": 8", "\"num_attention_heads\": 0"));
+        assertMessage(assertThrows(ModelFormatException.class, () -> ModelLoader.load(hf, Parallel.serial())),
+                hf.resolve("config.json"), "num_attention_heads is 0, must be positive");
+    }
+
+    @Test
+    void hfMoreLayersThanTensors() throws IOException {
+        Path hf = copyHf(cfg -> cfg.replace("\"num_hidden_layers\": 5", "\"num_hidden_layers\": 2000000000"));
+        assertMessage(assertThrows(ModelFormatException.class, () -> ModelLoader.load(hf, Parallel.serial())),
+                hf, "the config has 2000000000 layers");
+    }
+
     @Test
     void notAModelFile() throws IOException {
         Path text = Files.writeString(dir.resolve("notes.txt"), "hello");
