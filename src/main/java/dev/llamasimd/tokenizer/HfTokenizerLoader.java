@@ -85,16 +85,22 @@ final class HfTokenizerLoader {
     /**
      * The tokens by id: {@code model.vocab}, then {@code added_tokens} (which must agree with it), and
      * {@code [PADn]} placeholders for ids neither names, up to {@code config.json}'s {@code vocab_size}.
+     * Placeholders are at most as many as the tokens named, so that an id or a {@code vocab_size} far
+     * beyond the file is refused before anything is allocated for it.
      */
     private Table table() {
         Json.Obj vocab = model.getObject("vocab");
         List<Json.Obj> added = root.has("added_tokens") ? root.getObjectList("added_tokens") : List.of();
-        int n = config == null ? 0 : config.optInt("vocab_size", 0);
+        long limit = 2L * (vocab.keys().size() + added.size());
+        int n = 0;
         for (String text : vocab.keys()) {
-            n = Math.max(n, vocab.getInt(text) + 1);
+            n = Math.max(n, idEnd(file, "model.vocab." + text, vocab.getInt(text), limit));
         }
-        for (Json.Obj token : added) {
-            n = Math.max(n, token.getInt("id") + 1);
+        for (int k = 0; k < added.size(); k++) {
+            n = Math.max(n, idEnd(file, "added_tokens[" + k + "].id", added.get(k).getInt("id"), limit));
+        }
+        if (config != null) {
+            n = Math.max(n, idEnd(config.file(), "vocab_size", config.optInt("vocab_size", 0) - 1, limit));
         }
         String[] pieces = new String[n];
         TokenType[] types = new TokenType[n];
@@ -135,6 +141,15 @@ final class HfTokenizerLoader {
         }
     }
 
+    /** {@code id + 1}, refusing an id of {@code limit} or more: twice the tokens named (see {@link #table}). */
+    private static int idEnd(Path file, String key, int id, long limit) {
+        if (id >= limit) {
+            throw error(file, key, "is " + (key.equals("vocab_size") ? id + 1 : id) + ", but only " + limit / 2
+                    + " tokens are named: the ids up to it would be mostly placeholders");
+        }
+        return id + 1;
+    }
+
     /**
      * BOS and EOS as tokenizer_config.json names them (else as the post-processor puts them, else
      * config.json's ids), whether to add them ({@code add_bos_token}, else whether the post-processor does),
@@ -142,8 +157,8 @@ final class HfTokenizerLoader {
      * the tokens llama.cpp recognises by text ({@link GgufTokenizerLoader#EOG_TEXTS}, made control tokens).
      */
     private SpecialIds specialIds(Table table, HfPipeline pipeline) {
-        int bos = tokenId(table.byText(), "bos_token", pipeline.bos(), "bos_token_id");
-        int eos = tokenId(table.byText(), "eos_token", pipeline.eos(), "eos_token_id");
+        int bos = tokenId(table, "bos_token", pipeline.bos(), "bos_token_id");
+        int eos = tokenId(table, "eos_token", pipeline.eos(), "eos_token_id");
         boolean addBos = tokConfig != null && tokConfig.has("add_bos_token")
                 ? tokConfig.getBoolean("add_bos_token") : pipeline.bos() != null;
         boolean addEos = tokConfig != null && tokConfig.has("add_eos_token")
@@ -219,19 +234,19 @@ final class HfTokenizerLoader {
 
     /**
      * A special token's id: named in tokenizer_config.json (a string, or an object with {@code content}),
-     * else by the post-processor, else config.json's {@code idKey}; -1 if there is none.
+     * else by the post-processor, else config.json's {@code idKey} (when in the vocabulary); -1 if there is none.
      */
-    private int tokenId(TokenIndex byText, String key, String fromPipeline, String idKey) {
+    private int tokenId(Table table, String key, String fromPipeline, String idKey) {
         String text = fromPipeline;
         if (tokConfig != null && tokConfig.has(key)) {
             text = tokConfig.get(key) instanceof String s ? s : tokConfig.getObject(key).getString("content");
         }
         if (text != null) {
-            return byText.get(text);
+            return table.byText().get(text);
         }
         if (config != null && config.has(idKey)) {
             int[] ids = ids(config, idKey);
-            return ids.length > 0 ? ids[0] : -1;
+            return ids.length > 0 && ids[0] >= 0 && ids[0] < table.pieces().length ? ids[0] : -1;
         }
         return -1;
     }

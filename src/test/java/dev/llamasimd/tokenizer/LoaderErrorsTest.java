@@ -113,6 +113,27 @@ class LoaderErrorsTest {
         assertMessage(() -> Tokenizers.load(badRegex), "pre_tokenizer", "cannot compile");
     }
 
+    /** Were an OutOfMemoryError (an id or vocab_size of 2e9), an ArrayIndexOutOfBoundsException (id 2^31-1), and a BOS id outside the vocabulary. */
+    @Test
+    void huggingFaceIdsFarBeyondTheVocabulary(@TempDir Path dir) throws Exception {
+        Map<String, Object> merges = Map.of("type", "BPE", "merges", List.of("a b"));
+        for (int id : new int[] {2_000_000_000, Integer.MAX_VALUE}) {
+            Map<String, Object> model = new LinkedHashMap<>(merges);
+            model.put("vocab", Map.of("a", 0, "b", 1, "big", id));
+            Path d = hf(dir, "id-" + id, model, null, BYTE_LEVEL);
+            assertMessage(() -> Tokenizers.load(d), "tokenizer.json", "model.vocab.big", "is " + id, "only 3 tokens are named");
+        }
+        Map<String, Object> model = new LinkedHashMap<>(merges);
+        model.put("vocab", Map.of("a", 0, "b", 1));
+        Path big = hf(dir, "vocab-size", model, null, BYTE_LEVEL);
+        Files.writeString(big.resolve("config.json"), "{\"vocab_size\": 2000000000}");
+        assertMessage(() -> Tokenizers.load(big), "config.json", "'vocab_size' is 2000000000", "only 2 tokens are named");
+        Path bos = hf(dir, "bos", model, null, BYTE_LEVEL);
+        Files.writeString(bos.resolve("config.json"), "{\"bos_token_id\": 99999}");
+        Files.writeString(bos.resolve("tokenizer_config.json"), "{\"add_bos_token\": true}");
+        assertMessage(() -> Tokenizers.load(bos), "tokenizer.json", "BOS is to be added but no BOS token is named");
+    }
+
     @Test
     void huggingFaceMergesAsPairs(@TempDir Path dir) throws Exception {
         Map<String, Object> vocab = new LinkedHashMap<>();
