@@ -13,7 +13,6 @@ import dev.llamasimd.generate.Generation;
 import dev.llamasimd.generate.TokenListener.Alternative;
 import dev.llamasimd.generate.TokenListener.GeneratedToken;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -49,7 +48,7 @@ final class OpenAiJson {
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw ApiError.invalid(null, "invalid_json", "the request body is not valid JSON text: " + e.getMessage());
         }
     }
 
