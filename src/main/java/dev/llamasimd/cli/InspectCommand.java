@@ -57,7 +57,7 @@ final class InspectCommand implements Callable<Integer> {
         try (TensorSource source = ModelLoader.open(model)) {
             describeFile(out, source);
             describeModel(out, source);
-            describeTokenizer(out);
+            describeTokenizer(out, source);
             describeTensors(out, source);
         }
         out.flush();
@@ -89,8 +89,10 @@ final class InspectCommand implements Callable<Integer> {
         return s.length() > 80 ? Quoting.quote(s.substring(0, 77)) + "..." : (v instanceof String ? Quoting.quote(s) : s);
     }
 
+    /** The model built over the open source (not closed here: closing it would unmap the source, which call() closes). */
     private void describeModel(PrintWriter out, TensorSource source) {
-        try (Llama llama = ModelLoader.load(model, Parallel.serial())) {
+        try {
+            Llama llama = ModelLoader.load(source, Parallel.serial());
             Config c = llama.config();
             out.printf("arch     %s: %d layers, hidden %d, FFN %d, %d query heads / %d KV heads of %d, vocab %d%n",
                     c.family(), c.layers(), c.dim(), c.ffnDim(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize());
@@ -114,9 +116,9 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private void describeTokenizer(PrintWriter out) {
+    private void describeTokenizer(PrintWriter out, TensorSource source) {
         try {
-            Tokenizer t = Tokenizers.load(model);
+            Tokenizer t = Tokenizers.load(source);
             out.printf("tokenizer %d tokens, BOS %s, EOS %s%n", t.vocabSize(), token(t, t.bos()), token(t, t.eos()));
             String template = t.chatTemplate();
             if (template == null) {

@@ -1,5 +1,6 @@
 package dev.llamasimd.generate;
 
+import dev.llamasimd.io.TensorSource;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.SimdCheck;
 import dev.llamasimd.model.Config;
@@ -12,7 +13,9 @@ import dev.llamasimd.tokenizer.Tokenizer;
 import dev.llamasimd.tokenizer.Tokenizers;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -40,7 +43,9 @@ public final class LlamaModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Parallel parallel;
     private final List<Scheduler> schedulers = new ArrayList<>();
+    private final Set<Session> sessions = new LinkedHashSet<>();
     private Scheduler shared;
+    private volatile boolean closed;
 
     private LlamaModel(Path path, Llama llama, Tokenizer tokenizer, Parallel parallel) {
         this.path = path;
@@ -77,10 +82,12 @@ public final class LlamaModel implements AutoCloseable {
             SimdCheck.timed().join().require();
         }
         Parallel parallel = Parallel.pool(options.threads() == 0 ? Runtime.getRuntime().availableProcessors() : options.threads());
+        TensorSource source = null;
         Llama llama = null;
         try {
-            llama = ModelLoader.load(path, parallel);
-            Tokenizer tokenizer = Tokenizers.load(path);
+            source = ModelLoader.open(path);
+            llama = ModelLoader.load(source, parallel);
+            Tokenizer tokenizer = Tokenizers.load(source);
             if (tokenizer.vocabSize() > llama.config().vocabSize()) {
                 throw new IllegalArgumentException(path + ": the tokenizer has " + tokenizer.vocabSize()
                         + " tokens but the model only " + llama.config().vocabSize());
@@ -90,6 +97,8 @@ public final class LlamaModel implements AutoCloseable {
         } catch (RuntimeException e) {
             if (llama != null) {
                 llama.close();
+            } else if (source != null) {
+                source.close();
             }
             parallel.close();
             throw e;
@@ -131,6 +140,7 @@ public final class LlamaModel implements AutoCloseable {
      * instead of at about half of it. For services: call it after loading, before serving.
      */
     public void warmUp() {
+        checkOpen();
         WarmUp.run(llama);
     }
 
@@ -154,8 +164,11 @@ public final class LlamaModel implements AutoCloseable {
         return newSession(SessionOptions.DEFAULTS);
     }
 
-    public Session newSession(SessionOptions options) {
-        return new Session(this, options);
+    public synchronized Session newSession(SessionOptions options) {
+        checkOpen();
+        Session s = new Session(this, options);
+        sessions.add(s);
+        return s;
     }
 
     /**
@@ -192,6 +205,7 @@ public final class LlamaModel implements AutoCloseable {
      * what {@link #generate} and {@link #chat} run on.
      */
     public synchronized Scheduler scheduler() {
+        checkOpen();
         if (shared == null) {
             shared = newScheduler(SchedulerOptions.DEFAULTS);
         }
@@ -200,9 +214,26 @@ public final class LlamaModel implements AutoCloseable {
 
     /** A scheduler of its own (a server's, with its slots and context); closed with the model at the latest. */
     public synchronized Scheduler newScheduler(SchedulerOptions options) {
+        checkOpen();
         Scheduler s = new Scheduler(this, options);
         schedulers.add(s);
         return s;
+    }
+
+    synchronized void forget(Session s) {
+        sessions.remove(s);
+    }
+
+    /** Whether {@link #close()} has run. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** @throws IllegalStateException once the model is closed */
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the model " + path + " is closed");
+        }
     }
 
     synchronized void forget(Scheduler s) {
@@ -242,13 +273,27 @@ public final class LlamaModel implements AutoCloseable {
         return ChatTemplate.detect(source);
     }
 
+    /**
+     * Ends the schedulers' generations, closes the open sessions (freeing their off-heap KV
+     * caches), unmaps the file and stops the worker threads. Using the model, or a session of
+     * it, afterwards throws {@link IllegalStateException}. Closing twice does nothing.
+     */
     @Override
     public void close() {
         List<Scheduler> running;
+        List<Session> open;
         synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
             running = List.copyOf(schedulers);
+            open = List.copyOf(sessions);
         }
         for (Scheduler s : running) {
+            s.close();
+        }
+        for (Session s : open) {
             s.close();
         }
         llama.close();

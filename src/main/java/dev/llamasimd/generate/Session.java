@@ -33,6 +33,7 @@ public final class Session implements AutoCloseable {
     /** The last generated token of a plain {@link #generate}, not yet fed; -1 if none. */
     private int unfed = -1;
     private volatile boolean cancelled;
+    private volatile boolean closed;
 
     Session(LlamaModel model, SessionOptions options) {
         this.model = model;
@@ -63,6 +64,7 @@ public final class Session implements AutoCloseable {
 
     /** Forgets the conversation (the cache is kept and reused). */
     public void reset() {
+        checkOpen();
         tokens.clear();
         cache.truncate(0);
         unfed = -1;
@@ -78,6 +80,7 @@ public final class Session implements AutoCloseable {
      * and generates. {@code onText} receives complete UTF-8 text as it is generated.
      */
     public Generation generate(String prompt, GenerationParams params, Consumer<String> onText) {
+        checkOpen();
         int[] ids = tokenizer.encode(prompt, tokens.isEmpty() && unfed < 0, false);
         if (unfed >= 0) {
             int[] withPending = new int[ids.length + 1];
@@ -97,6 +100,7 @@ public final class Session implements AutoCloseable {
      * assistant's answer.
      */
     public Generation chat(List<ChatMessage> conversation, GenerationParams params, Consumer<String> onText) {
+        checkOpen();
         int[] ids = model.chatPrompt(conversation, options.chatTemplate());
         int common = 0;
         while (common < tokens.size() && common < ids.length - 1 && tokens.getInt(common) == ids[common]) {
@@ -179,8 +183,28 @@ public final class Session implements AutoCloseable {
         return end - from;
     }
 
+    /** Whether {@link #close()} has run, or the model's close. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        model.checkOpen();
+        if (closed) {
+            throw new IllegalStateException("the session is closed");
+        }
+    }
+
+    /** Frees the KV cache (also done when the model closes); using the session afterwards throws. Closing twice does nothing. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         cache.close();
+        model.forget(this);
     }
 }

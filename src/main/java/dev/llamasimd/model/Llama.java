@@ -29,6 +29,7 @@ public final class Llama implements AutoCloseable {
     private final float attentionScale;
     /** Multiplies each embedding row ({@link Architecture.Trait#SCALED_EMBEDDING}), else 1. */
     private final float embeddingScale;
+    private volatile boolean closed;
 
     /**
      * Multiply-adds below which a loop runs on the calling thread: waking the workers costs more
@@ -134,6 +135,9 @@ public final class Llama implements AutoCloseable {
      * Matrices are read once for the whole batch; attention runs per row against its own cache.
      */
     public void forward(State s, Batch b) {
+        if (closed) {
+            throw new IllegalStateException("the model is closed: its weights are unmapped");
+        }
         checkForward(s, b);
         Config c = config;
         int dim = c.dim();
@@ -469,8 +473,13 @@ public final class Llama implements AutoCloseable {
         }
     }
 
+    /** Unmaps the weights; a forward pass after this throws {@link IllegalStateException}. Closing twice does nothing. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (source != null) {
             try {
                 source.close();

@@ -13,10 +13,8 @@ import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Quant;
 import dev.llamasimd.tensor.Tensor;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -36,15 +34,24 @@ public final class ModelLoader {
     public static Llama load(Path path, Parallel parallel) {
         TensorSource source = open(path);
         try {
-            return switch (source) {
-                case GgufFile gguf -> fromGguf(gguf, parallel);
-                case HfModelDir hf -> fromHf(hf, parallel);
-                default -> throw new IllegalStateException("unexpected source " + source);
-            };
+            return load(source, parallel);
         } catch (RuntimeException e) {
             source.close();
             throw e;
         }
+    }
+
+    /**
+     * The model of an {@link #open} source, so that one mapping serves the model and whatever
+     * else reads the file (its tokenizer, {@code inspect}). The model owns the source once
+     * built: closing it unmaps the file. If building fails, the source stays open.
+     */
+    public static Llama load(TensorSource source, Parallel parallel) {
+        return switch (source) {
+            case GgufFile gguf -> fromGguf(gguf, parallel);
+            case HfModelDir hf -> fromHf(hf, parallel);
+            default -> throw new IllegalStateException("unexpected source " + source);
+        };
     }
 
     /**
@@ -58,22 +65,14 @@ public final class ModelLoader {
         if (!Files.isRegularFile(path)) {
             throw new ModelFormatException(path, "no such model file or directory");
         }
-        if (!startsWithGgufMagic(path)) {
-            String hint = path.getFileName().toString().endsWith(".safetensors")
-                    ? "; for a Hugging Face model pass the directory that holds config.json"
-                    : "";
-            throw new ModelFormatException(path, 0, "not a GGUF file (no 'GGUF' magic)" + hint);
-        }
         try {
             return GgufFile.open(path);
-        } catch (IOException e) {
-            throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean startsWithGgufMagic(Path path) {
-        try (InputStream in = Files.newInputStream(path)) {
-            return Arrays.equals(in.readNBytes(4), new byte[] {'G', 'G', 'U', 'F'});
+        } catch (ModelFormatException e) {
+            if (e.offset() == 0 && path.getFileName().toString().endsWith(".safetensors")) {
+                throw new ModelFormatException(path, 0,
+                        "not a GGUF file; for a Hugging Face model pass the directory that holds config.json");
+            }
+            throw e;
         } catch (IOException e) {
             throw new ModelFormatException(path, "cannot read: " + e.getMessage(), e);
         }

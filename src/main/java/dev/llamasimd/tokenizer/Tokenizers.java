@@ -2,7 +2,9 @@ package dev.llamasimd.tokenizer;
 
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufMetadata;
+import dev.llamasimd.io.HfModelDir;
 import dev.llamasimd.io.ModelFormatException;
+import dev.llamasimd.io.TensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -37,6 +39,19 @@ public final class Tokenizers {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + model + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The tokenizer of an open model source (the one its model was built from, so the file is
+     * opened once): a GGUF file's metadata, or the {@code tokenizer.json} beside an HF directory's
+     * safetensors. The source may be closed afterwards.
+     */
+    public static Tokenizer load(TensorSource source) {
+        return switch (source) {
+            case GgufFile gguf -> load(gguf);
+            case HfModelDir hf -> HfTokenizerLoader.load(hf.dir());
+            default -> throw new IllegalArgumentException("no tokenizer in " + source);
+        };
     }
 
     /** The tokenizer described by an open GGUF file's metadata (the file may be closed afterwards). */
