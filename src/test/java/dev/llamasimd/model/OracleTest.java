@@ -170,8 +170,10 @@ class OracleTest {
                         + " leave the golden ones at step " + agree + ", whose top-1 minus top-2 margin " + margin
                         + " is no near-tie (< " + tieMargin + ")");
             }
-            // a 16-bit cache may meet a near-tie sooner (BF16 on hf/llama3: at step 14, margin 0.0086)
-            assertTrue(2 * agree >= n || type != CacheType.F32, name + ": only " + agree + " of " + n + " greedy ids compared equal to the golden ones");
+            // at least half of the ids compared, a quarter through a 16-bit cache, which may meet a
+            // near-tie sooner (BF16 on hf/llama3: at step 14 of 32, margin 0.0086; the rest 12 of 16 or more)
+            assertTrue((type == CacheType.F32 ? 2 : 4) * agree >= n, name + ": only " + agree + " of " + n
+                    + " greedy ids compared equal to the golden ones");
             if (rows <= UNCACHED_MAX_ROWS) {
                 int[] uncached = LogitsRun.uncached(model, input, n, type).generated();
                 assertArrayEquals(cached, uncached, name + ": uncached greedy ids differ from cached");
