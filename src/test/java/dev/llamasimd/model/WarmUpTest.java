@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -30,7 +31,10 @@ class WarmUpTest {
             Set<Path> tempBefore = warmUpFiles();
             WarmUp.run(model);
             assertArrayEquals(before, logits(model, tokens));
-            assertEquals(tempBefore, warmUpFiles(), "temporary files left behind");
+            // other JVMs on the machine (another build's tests) may make and remove their own meanwhile
+            Set<Path> left = new HashSet<>(warmUpFiles());
+            left.removeAll(tempBefore);
+            assertEquals(Set.of(), left, "temporary files left behind");
         }
     }
 
