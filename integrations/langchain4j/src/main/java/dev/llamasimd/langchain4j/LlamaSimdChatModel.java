@@ -5,7 +5,6 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.llamasimd.generate.Generation;
-import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.Request;
 
 /**
@@ -21,16 +20,10 @@ import dev.llamasimd.generate.Request;
  * }</pre>
  */
 public final class LlamaSimdChatModel implements ChatModel {
-    private final LlamaModel model;
-    private final String modelName;
-    private final String chatTemplate;
-    private final Requests.Defaults defaults;
+    private final LlamaSimdModelBuilder.Settings settings;
 
     private LlamaSimdChatModel(Builder b) {
-        this.model = b.requireModel();
-        this.modelName = b.name();
-        this.chatTemplate = b.chatTemplate;
-        this.defaults = b.defaults();
+        this.settings = b.settings();
     }
 
     public static Builder builder() {
@@ -40,8 +33,8 @@ public final class LlamaSimdChatModel implements ChatModel {
     /** Generates the answer, blocking; an interrupt cancels the generation and is rethrown as a runtime exception. */
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        Request r = model.scheduler().submitChat(Requests.conversation(request), chatTemplate,
-                Requests.params(request, defaults), text -> {});
+        Request r = settings.model().scheduler().submitChat(Requests.conversation(request), settings.chatTemplate(),
+                Requests.params(request, settings.defaults()), text -> {});
         Generation g;
         try {
             g = r.await();
@@ -50,7 +43,7 @@ public final class LlamaSimdChatModel implements ChatModel {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while generating", e);
         }
-        return Requests.response(g, modelName);
+        return Requests.response(g, settings.modelName());
     }
 
     @Override

@@ -65,15 +65,12 @@ public abstract class LlamaSimdModelBuilder<B extends LlamaSimdModelBuilder<B, M
     /** The chat model. */
     public abstract M build();
 
-    LlamaModel requireModel() {
-        return Objects.requireNonNull(model, "model: a loaded LlamaModel is required (LlamaModel.load(path))");
+    Settings settings() {
+        LlamaModel m = Objects.requireNonNull(model, "model: a loaded LlamaModel is required (LlamaModel.load(path))");
+        return new Settings(m, modelName != null ? modelName : m.path().getFileName().toString(), chatTemplate,
+                new Requests.Defaults(temperature, maxTokens, seed));
     }
 
-    String name() {
-        return modelName != null ? modelName : requireModel().path().getFileName().toString();
-    }
-
-    Requests.Defaults defaults() {
-        return new Requests.Defaults(temperature, maxTokens, seed);
-    }
+    /** What a built model keeps: the model, the name its responses carry, the chat template and the defaults. */
+    record Settings(LlamaModel model, String modelName, String chatTemplate, Requests.Defaults defaults) {}
 }

@@ -7,7 +7,6 @@ import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
-import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.Request;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -21,16 +20,10 @@ import java.util.concurrent.Executors;
  * after it, the handler hears nothing more.
  */
 public final class LlamaSimdStreamingChatModel implements StreamingChatModel {
-    private final LlamaModel model;
-    private final String modelName;
-    private final String chatTemplate;
-    private final Requests.Defaults defaults;
+    private final LlamaSimdModelBuilder.Settings settings;
 
     private LlamaSimdStreamingChatModel(Builder b) {
-        this.model = b.requireModel();
-        this.modelName = b.name();
-        this.chatTemplate = b.chatTemplate;
-        this.defaults = b.defaults();
+        this.settings = b.settings();
     }
 
     public static Builder builder() {
@@ -43,8 +36,8 @@ public final class LlamaSimdStreamingChatModel implements StreamingChatModel {
         Handle handle = new Handle();
         PartialResponseContext context = new PartialResponseContext(handle);
         try {
-            Request r = model.scheduler().submitChat(Requests.conversation(request), chatTemplate,
-                    Requests.params(request, defaults), text -> delivery.execute(() -> {
+            Request r = settings.model().scheduler().submitChat(Requests.conversation(request), settings.chatTemplate(),
+                    Requests.params(request, settings.defaults()), text -> delivery.execute(() -> {
                         if (!handle.isCancelled()) {
                             handler.onPartialResponse(new PartialResponse(text), context);
                         }
@@ -59,7 +52,7 @@ public final class LlamaSimdStreamingChatModel implements StreamingChatModel {
                         handler.onError(error instanceof CompletionException && error.getCause() != null
                                 ? error.getCause() : error);
                     } else if (!handle.isCancelled()) {
-                        handler.onCompleteResponse(Requests.response(g, modelName));
+                        handler.onCompleteResponse(Requests.response(g, settings.modelName()));
                     }
                 });
                 delivery.shutdown();
