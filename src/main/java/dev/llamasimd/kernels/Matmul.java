@@ -172,10 +172,9 @@ public final class Matmul {
         for (int rb = r0; rb < r1; rb += EACH_ROWS) {
             int n = Math.min(EACH_ROWS, r1 - rb);
             Arrays.fill(buf, acc, acc + n * T * 2 * L, 0f);
-            int ws = 0; // the widened rows' stride: a panel and a cache line, so that they fall in different cache sets
             for (int p0 = 0; p0 < cols; p0 += PANEL) {
                 int pc = Math.min(PANEL, cols - p0);
-                ws = pc + PAD;
+                int ws = pc + PAD; // the widened rows' stride: a panel and a cache line, so that they fall in different cache sets
                 for (int k = 0; k < n; k++) {
                     kernel.decode(w, (rb + k) * rowBytes + kernel.type().bytesFor(p0), pc, buf, k * ws);
                 }
@@ -185,6 +184,7 @@ public final class Matmul {
                 }
             }
             // the last panel is still widened: each dot's fold, then its scalar tail
+            int ws = cols - last + PAD;
             for (int k = 0; k < n; k++) {
                 for (int t = 0; t < T; t++) {
                     float s = Vec.sumStored2(buf, acc + (k * T + t) * 2 * L);
