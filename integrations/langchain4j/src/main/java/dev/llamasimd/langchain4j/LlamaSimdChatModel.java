@@ -33,8 +33,7 @@ public final class LlamaSimdChatModel implements ChatModel {
     /** Generates the answer, blocking; an interrupt cancels the generation and is rethrown as a runtime exception. */
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        Request r = settings.model().scheduler().submitChat(Requests.conversation(request), settings.chatTemplate(),
-                Requests.params(request, settings.defaults()), text -> {});
+        Request r = settings.submit(request, text -> {});
         Generation g;
         try {
             g = r.await();
@@ -43,7 +42,7 @@ public final class LlamaSimdChatModel implements ChatModel {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while generating", e);
         }
-        return Requests.response(g, settings.modelName());
+        return settings.response(g);
     }
 
     @Override

@@ -1,6 +1,11 @@
 package dev.llamasimd.langchain4j;
 
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.llamasimd.generate.Generation;
 import dev.llamasimd.generate.LlamaModel;
+import dev.llamasimd.generate.Request;
+import dev.llamasimd.generate.TokenListener;
 import java.util.Objects;
 
 /**
@@ -72,5 +77,16 @@ public abstract class LlamaSimdModelBuilder<B extends LlamaSimdModelBuilder<B, M
     }
 
     /** What a built model keeps: the model, the name its responses carry, the chat template and the defaults. */
-    record Settings(LlamaModel model, String modelName, String chatTemplate, Requests.Defaults defaults) {}
+    record Settings(LlamaModel model, String modelName, String chatTemplate, Requests.Defaults defaults) {
+        /** Submits a request's conversation with its parameters to the model's shared scheduler. */
+        Request submit(ChatRequest request, TokenListener listener) {
+            return model.scheduler().submitChat(Requests.conversation(request), chatTemplate,
+                    Requests.params(request, defaults), listener);
+        }
+
+        /** A generation as the response to a request. */
+        ChatResponse response(Generation g) {
+            return Requests.response(g, modelName);
+        }
+    }
 }

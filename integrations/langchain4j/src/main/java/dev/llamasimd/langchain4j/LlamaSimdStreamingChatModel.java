@@ -36,23 +36,19 @@ public final class LlamaSimdStreamingChatModel implements StreamingChatModel {
         Handle handle = new Handle();
         PartialResponseContext context = new PartialResponseContext(handle);
         try {
-            Request r = settings.model().scheduler().submitChat(Requests.conversation(request), settings.chatTemplate(),
-                    Requests.params(request, settings.defaults()), text -> delivery.execute(() -> {
+            Request r = settings.submit(request, text -> delivery.execute(() -> {
                         if (!handle.isCancelled()) {
                             handler.onPartialResponse(new PartialResponse(text), context);
                         }
                     }));
-            handle.request = r;
-            if (handle.isCancelled()) {
-                r.cancel();
-            }
+            handle.attach(r);
             r.result().whenComplete((g, error) -> {
                 delivery.execute(() -> {
                     if (error != null) {
                         handler.onError(error instanceof CompletionException && error.getCause() != null
                                 ? error.getCause() : error);
                     } else if (!handle.isCancelled()) {
-                        handler.onCompleteResponse(Requests.response(g, settings.modelName()));
+                        handler.onCompleteResponse(settings.response(g));
                     }
                 });
                 delivery.shutdown();
@@ -72,6 +68,14 @@ public final class LlamaSimdStreamingChatModel implements StreamingChatModel {
     private static final class Handle implements StreamingHandle {
         private volatile Request request;
         private volatile boolean cancelled;
+
+        /** The submitted request: cancelled at once if the handle was cancelled while it was being submitted. */
+        void attach(Request r) {
+            request = r;
+            if (cancelled) {
+                r.cancel();
+            }
+        }
 
         @Override
         public void cancel() {
