@@ -147,13 +147,14 @@ public final class SafetensorsFile implements TensorSource {
             endToEnd &= t.begin == end;
             end = Math.max(end, t.end);
         }
+        long size = dataStart + dataSize;
+        long needed = dataStart + end; // negative when it overflows: then not a plausible download
         for (Entry t : byBegin) {
             if (t.end > dataSize) {
                 String message = "tensor '" + t.name + "': data_offsets [" + t.begin + ", " + t.end
                         + "] run past the end of the " + dataSize + "-byte data section";
-                long size = dataStart + dataSize;
                 throw new ModelFormatException(file, dataStart + Math.min(t.begin, dataSize),
-                        endToEnd ? message + ": " + ModelFormatException.truncation(size, dataStart + end) : message);
+                        endToEnd && needed > size ? message + ": " + ModelFormatException.truncation(size, needed) : message);
             }
         }
     }

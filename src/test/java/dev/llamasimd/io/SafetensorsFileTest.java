@@ -302,6 +302,8 @@ class SafetensorsFileTest {
         assertContains(e, "run past the end of the 4-byte data section");
         ModelFormatException far = badTensor("far", "F32", new long[] {1}, Long.MAX_VALUE - 4, Long.MAX_VALUE, 4);
         assertTrue(!far.getMessage().contains("truncated"), "a tensor after a hole is a bad offset: " + far.getMessage());
+        ModelFormatException huge = badTensor("huge", "I8", new long[] {Long.MAX_VALUE - 3}, 0, Long.MAX_VALUE - 3, 4);
+        assertTrue(!huge.getMessage().contains("truncated"), "no file is 2^63 bytes long: " + huge.getMessage());
     }
 
     /** A download cut short says so, with the size the header describes and the size there is. */
