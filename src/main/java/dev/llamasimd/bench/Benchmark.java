@@ -1,12 +1,12 @@
 package dev.llamasimd.bench;
 
-import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.Vec;
-import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.LogitsRun;
 import dev.llamasimd.model.Matrix;
 import dev.llamasimd.model.ModelLoader;
 import dev.llamasimd.model.State;

@@ -1,14 +1,14 @@
 package dev.llamasimd.bench;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.generate.Generation;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.Request;
 import dev.llamasimd.generate.SamplingParams;
 import dev.llamasimd.generate.Scheduler;
-import dev.llamasimd.generate.SchedulerOptions;
 import dev.llamasimd.generate.TokenListener;
-import dev.llamasimd.model.CacheType;
+import dev.llamasimd.model.ModelParts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,12 +56,12 @@ public final class ConcurrencyBench {
 
     private static Level measure(LlamaModel model, int streams, int prompt, int generate, CacheType cacheType)
             throws InterruptedException {
-        int vocab = model.config().vocabSize();
+        int vocab = ModelParts.config(model).vocabSize();
         Random rnd = new Random(streams);
         GenerationParams params = GenerationParams.of(SamplingParams.GREEDY, generate).withStopAtEndOfGeneration(false);
         long[][] times = new long[streams][generate];
         int[] counts = new int[streams];
-        SchedulerOptions options = SchedulerOptions.DEFAULTS.withSlots(streams).withContextSize(prompt + generate + 1)
+        Scheduler.Options options = Scheduler.Options.DEFAULTS.withSlots(streams).withContextSize(prompt + generate + 1)
                 .withMaxQueued(streams).withCacheType(cacheType);
         long[] submitted = new long[streams];
         try (Scheduler scheduler = model.newScheduler(options)) {

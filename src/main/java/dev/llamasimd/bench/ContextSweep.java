@@ -1,6 +1,6 @@
 package dev.llamasimd.bench;
 
-import dev.llamasimd.model.CacheType;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;

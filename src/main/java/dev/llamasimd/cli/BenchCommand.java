@@ -4,7 +4,7 @@ import dev.llamasimd.bench.Benchmark;
 import dev.llamasimd.bench.ConcurrencyBench;
 import dev.llamasimd.bench.ContextSweep;
 import dev.llamasimd.generate.LlamaModel;
-import dev.llamasimd.generate.SchedulerOptions;
+import dev.llamasimd.generate.Scheduler;
 import dev.llamasimd.io.Json;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.model.Llama;
@@ -111,9 +111,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private int concurrency(PrintWriter out, PrintWriter err, int threads) throws InterruptedException {
         for (int c : concurrency) {
-            if (c < 1 || c > SchedulerOptions.MAX_SLOTS) {
+            if (c < 1 || c > Scheduler.Options.MAX_SLOTS) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--concurrency takes 1 to " + SchedulerOptions.MAX_SLOTS + " streams, not " + c);
+                        "--concurrency takes 1 to " + Scheduler.Options.MAX_SLOTS + " streams, not " + c);
             }
         }
         int prompt = spec.commandLine().getParseResult().hasMatchedOption("--prompt") ? prompts[0] : 32;
@@ -122,9 +122,9 @@ final class BenchCommand implements Callable<Integer> {
                     "--concurrency needs a prompt of at least 1 token, --gen of at least 2 and --repeat of at least 1");
         }
         try (LlamaModel model = LlamaModel.load(modelOptions.model, threads)) {
-            if (prompt + gen + 1 > model.config().contextLength()) {
+            if (prompt + gen + 1 > model.contextLength()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "a prompt of " + prompt + " and --gen " + gen
-                        + " do not fit the model's context of " + model.config().contextLength());
+                        + " do not fit the model's context of " + model.contextLength());
             }
             List<ConcurrencyBench.Level> levels = ConcurrencyBench.run(model, concurrency, prompt, gen, repeat,
                     cache.cacheType, step -> {

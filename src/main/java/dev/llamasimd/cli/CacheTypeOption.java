@@ -1,6 +1,6 @@
 package dev.llamasimd.cli;
 
-import dev.llamasimd.model.CacheType;
+import dev.llamasimd.generate.CacheType;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 

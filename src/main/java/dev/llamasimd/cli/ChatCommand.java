@@ -1,11 +1,11 @@
 package dev.llamasimd.cli;
 
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.Generation;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.Session;
-import dev.llamasimd.generate.SessionOptions;
-import dev.llamasimd.tokenizer.ChatMessage;
+import dev.llamasimd.model.ModelParts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -80,7 +80,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long seed = sampling.seed != null ? sampling.seed : ThreadLocalRandom.current().nextLong();
         GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens));
-        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
+        Session.Options options = Usage.check(spec, () -> Session.Options.DEFAULTS.withContextSize(CliChecks.context(ctx))
                 .withCacheType(cache.cacheType).withChatTemplate(chatTemplate));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (LlamaModel model = Loading.load(spec, modelOptions, simd, err);
@@ -175,8 +175,8 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     private boolean hasTemplate(LlamaModel model, PrintWriter err) {
-        if (chatTemplate != null || model.tokenizer().chatTemplate() != null) {
-            model.chatTemplate(chatTemplate);
+        if (chatTemplate != null || ModelParts.tokenizer(model).chatTemplate() != null) {
+            ModelParts.chatTemplate(model, chatTemplate);
             return true;
         }
         err.println("this model has no chat template: each line you type is continued as plain text"

@@ -4,7 +4,7 @@ package dev.llamasimd.cli;
 final class CliChecks {
     private CliChecks() {}
 
-    /** {@code --ctx}: absent is the model's default (0 to {@link dev.llamasimd.generate.SessionOptions}); else ≥ 1. */
+    /** {@code --ctx}: absent is the model's default (0 to {@link dev.llamasimd.generate.Session.Options}); else ≥ 1. */
     static int context(Integer ctx) {
         if (ctx == null) {
             return 0;

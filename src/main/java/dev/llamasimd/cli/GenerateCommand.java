@@ -1,12 +1,11 @@
 package dev.llamasimd.cli;
 
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.Generation;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.SamplingParams;
 import dev.llamasimd.generate.Session;
-import dev.llamasimd.generate.SessionOptions;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
         long seed = sampling.seed != null ? sampling.seed : ThreadLocalRandom.current().nextLong();
         GenerationParams params = Usage.check(spec, () -> GenerationParams.of(sampling.params(seed), maxTokens)
                 .withStopStrings(stops));
-        SessionOptions options = Usage.check(spec, () -> SessionOptions.DEFAULTS.withContextSize(CliChecks.context(ctx))
+        Session.Options options = Usage.check(spec, () -> Session.Options.DEFAULTS.withContextSize(CliChecks.context(ctx))
                 .withKvCache(!noKvCache).withCacheType(cache.cacheType).withChatTemplate(chatTemplate));
         try (LlamaModel model = Loading.load(spec, modelOptions, simd, err)) {
             if (trace) {

@@ -1,5 +1,6 @@
 package dev.llamasimd.cli;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.io.GgufArray;
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufMetadata;
@@ -8,7 +9,6 @@ import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.TensorSource;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.TypeKernels;
-import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
@@ -22,8 +22,8 @@ import dev.llamasimd.tokenizer.Tokenizer;
 import dev.llamasimd.tokenizer.Tokenizers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;

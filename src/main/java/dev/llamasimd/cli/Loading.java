@@ -1,7 +1,6 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.generate.LlamaModel;
-import dev.llamasimd.generate.LoadOptions;
 import java.io.PrintWriter;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -30,7 +29,7 @@ final class Loading {
         }, QUIET_MILLIS);
         try {
             LlamaModel model = LlamaModel.load(options.model,
-                    LoadOptions.DEFAULTS.withThreads(threads).withRequireSimd(simd.requireSimd));
+                    LlamaModel.Options.DEFAULTS.withThreads(threads).withRequireSimd(simd.requireSimd));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             if (ms >= QUIET_MILLIS) {
                 err.printf("loaded in %d ms%n", ms);

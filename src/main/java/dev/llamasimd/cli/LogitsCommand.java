@@ -1,10 +1,10 @@
 package dev.llamasimd.cli;
 
-import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.io.Npy;
 import dev.llamasimd.kernels.Parallel;
-import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.LogitsRun;
 import dev.llamasimd.model.ModelLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,7 +1,8 @@
 package dev.llamasimd.cli;
 
 import dev.llamasimd.generate.LlamaModel;
-import dev.llamasimd.generate.SchedulerOptions;
+import dev.llamasimd.generate.Scheduler;
+import dev.llamasimd.model.ModelParts;
 import dev.llamasimd.server.OpenAiServer;
 import dev.llamasimd.server.ServerOptions;
 import java.io.IOException;
@@ -80,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerOptions options = Usage.check(spec, () -> ServerOptions.DEFAULTS.withHost(host).withPort(port)
                 .withApiKey(apiKey).withChatTemplate(chatTemplate).withMaxTokens(maxTokens)
                 .withMaxBodyBytes(maxBodyBytes).withRequestTimeout(Duration.ofSeconds(requestTimeout))
-                .withScheduler(SchedulerOptions.DEFAULTS.withSlots(parallel).withContextSize(CliChecks.context(ctx))
+                .withScheduler(Scheduler.Options.DEFAULTS.withSlots(parallel).withContextSize(CliChecks.context(ctx))
                         .withMaxQueued(queue).withCacheType(cache.cacheType)));
         try (LlamaModel model = Loading.load(spec, modelOptions, simd, err)) {
             model.warmUp();
@@ -117,7 +118,7 @@ final class ServeCommand implements Callable<Integer> {
 
     private String chatTemplateName(LlamaModel model) {
         try {
-            return model.chatTemplate(chatTemplate).name();
+            return ModelParts.chatTemplate(model, chatTemplate).name();
         } catch (IllegalArgumentException none) {
             return "none: /v1/chat/completions answers 400 (" + none.getMessage() + ")";
         }

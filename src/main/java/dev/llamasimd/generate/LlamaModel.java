@@ -6,8 +6,8 @@ import dev.llamasimd.kernels.SimdCheck;
 import dev.llamasimd.model.Config;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.ModelLoader;
+import dev.llamasimd.model.ModelParts;
 import dev.llamasimd.model.WarmUp;
-import dev.llamasimd.tokenizer.ChatMessage;
 import dev.llamasimd.tokenizer.ChatTemplate;
 import dev.llamasimd.tokenizer.Tokenizer;
 import dev.llamasimd.tokenizer.Tokenizers;
@@ -38,6 +38,25 @@ public final class LlamaModel implements AutoCloseable {
     /** The SIMD self-check is logged at the first load in a JVM, not at every one. */
     private static final AtomicBoolean SIMD_LOGGED = new AtomicBoolean();
 
+    static {
+        ModelParts.grant(new ModelParts.Access() {
+            @Override
+            public Llama llama(LlamaModel model) {
+                return model.llama;
+            }
+
+            @Override
+            public Tokenizer tokenizer(LlamaModel model) {
+                return model.tokenizer;
+            }
+
+            @Override
+            public ChatTemplate chatTemplate(LlamaModel model, String name) {
+                return model.chatTemplate(name);
+            }
+        });
+    }
+
     private final Path path;
     private final Llama llama;
     private final Tokenizer tokenizer;
@@ -56,7 +75,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Loads a {@code .gguf} file or a Hugging Face directory, computing on all processors. */
     public static LlamaModel load(Path path) {
-        return load(path, LoadOptions.DEFAULTS);
+        return load(path, Options.DEFAULTS);
     }
 
     /** Loads a model that computes on {@code threads} worker threads. */
@@ -64,19 +83,19 @@ public final class LlamaModel implements AutoCloseable {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
-        return load(path, LoadOptions.DEFAULTS.withThreads(threads));
+        return load(path, Options.DEFAULTS.withThreads(threads));
     }
 
     /**
      * Loads a model as {@code options} say. The first load in a JVM logs (as
      * {@code dev.llamasimd.generate.LlamaModel}, {@link System.Logger}) one line naming the vector
      * width and whether the Vector API is compiled to SIMD; a warning with the cause and the fix
-     * when it is not (see {@link LoadOptions#requireSimd()} to fail instead).
+     * when it is not (see {@link Options#requireSimd()} to fail instead).
      *
-     * @throws IllegalStateException with {@link LoadOptions#requireSimd()}, when the Vector API
+     * @throws IllegalStateException with {@link Options#requireSimd()}, when the Vector API
      *     will not be compiled to SIMD
      */
-    public static LlamaModel load(Path path, LoadOptions options) {
+    public static LlamaModel load(Path path, Options options) {
         SimdCheck.start();
         if (options.requireSimd()) {
             SimdCheck.timed().join().require();
@@ -121,17 +140,17 @@ public final class LlamaModel implements AutoCloseable {
         return path;
     }
 
-    public Config config() {
-        return llama.config();
+    Llama llama() {
+        return llama;
     }
 
-    public Tokenizer tokenizer() {
+    Tokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** The decoder itself, for forward passes outside a session. */
-    public Llama llama() {
-        return llama;
+    /** The longest context the model was made for, in tokens (a session's or scheduler's context is at most this). */
+    public int contextLength() {
+        return llama.config().contextLength();
     }
 
     /**
@@ -146,7 +165,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * The KV cache capacity for a requested context: {@code requested} tokens, or for 0 the
-     * model's context length capped at {@link SessionOptions#DEFAULT_CONTEXT_CAP}.
+     * model's context length capped at {@link Session.Options#DEFAULT_CONTEXT_CAP}.
      *
      * @throws IllegalArgumentException when {@code requested} is longer than the model's context length
      */
@@ -156,15 +175,15 @@ public final class LlamaModel implements AutoCloseable {
             throw new IllegalArgumentException("a context of " + requested
                     + " tokens is longer than the model's context length " + trained);
         }
-        return requested > 0 ? requested : Math.min(trained, SessionOptions.DEFAULT_CONTEXT_CAP);
+        return requested > 0 ? requested : Math.min(trained, Session.Options.DEFAULT_CONTEXT_CAP);
     }
 
     /** A session with the default options: a KV cache of the model's context (at most 4096 tokens). */
     public Session newSession() {
-        return newSession(SessionOptions.DEFAULTS);
+        return newSession(Session.Options.DEFAULTS);
     }
 
-    public synchronized Session newSession(SessionOptions options) {
+    public synchronized Session newSession(Session.Options options) {
         checkOpen();
         Session s = new Session(this, options);
         sessions.add(s);
@@ -201,19 +220,19 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * The model's shared scheduler ({@link SchedulerOptions#DEFAULTS}), started on first use:
+     * The model's shared scheduler ({@link Scheduler.Options#DEFAULTS}), started on first use:
      * what {@link #generate} and {@link #chat} run on.
      */
     public synchronized Scheduler scheduler() {
         checkOpen();
         if (shared == null) {
-            shared = newScheduler(SchedulerOptions.DEFAULTS);
+            shared = newScheduler(Scheduler.Options.DEFAULTS);
         }
         return shared;
     }
 
     /** A scheduler of its own (a server's, with its slots and context); closed with the model at the latest. */
-    public synchronized Scheduler newScheduler(SchedulerOptions options) {
+    public synchronized Scheduler newScheduler(Scheduler.Options options) {
         checkOpen();
         Scheduler s = new Scheduler(this, options);
         schedulers.add(s);
@@ -255,13 +274,8 @@ public final class LlamaModel implements AutoCloseable {
         return id < 0 ? "" : tokenizer.piece(id);
     }
 
-    /**
-     * The chat template: the named one, or else the one recognised from the model file.
-     *
-     * @throws IllegalArgumentException when the name is unknown, or the model has no template or
-     *     an unrecognised one (the message lists the known names)
-     */
-    public ChatTemplate chatTemplate(String name) {
+    /** See {@link ModelParts.Access#chatTemplate}. */
+    private ChatTemplate chatTemplate(String name) {
         if (name != null) {
             return ChatTemplate.named(name);
         }
@@ -298,5 +312,33 @@ public final class LlamaModel implements AutoCloseable {
         }
         llama.close();
         parallel.close();
+    }
+
+    /**
+     * How a model is loaded.
+     *
+     * @param threads     worker threads for the forward pass; 0 means one per processor
+     * @param requireSimd fail the load with an {@link IllegalStateException} naming the cause and
+     *                    the fix, instead of logging a warning, when this JVM will not compile the
+     *                    Vector API to SIMD instructions (then waits for the timed check, a few
+     *                    hundred milliseconds once per JVM)
+     */
+    public record Options(int threads, boolean requireSimd) {
+
+        public static final Options DEFAULTS = new Options(0, false);
+
+        public Options {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be at least 1 (or 0 for one per processor), not " + threads);
+            }
+        }
+
+        public Options withThreads(int n) {
+            return new Options(n, requireSimd);
+        }
+
+        public Options withRequireSimd(boolean require) {
+            return new Options(threads, require);
+        }
     }
 }

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * Picks tokens from logits according to {@link SamplingParams}. Holds its scratch arrays and
  * random stream, so sampling allocates nothing per token. One per session; not thread-safe.
  */
-public final class Sampler {
+final class Sampler {
     private final SamplingParams params;
     private final SplittableRandom random;
     /** Candidate token ids; the first {@code n} are live. */
@@ -23,7 +23,7 @@ public final class Sampler {
     private final IntComparator descending = this::before;
     private final Swapper swapper = this::swap;
 
-    public Sampler(SamplingParams params, int vocabSize) {
+    Sampler(SamplingParams params, int vocabSize) {
         this.params = params;
         this.random = new SplittableRandom(params.seed());
         this.ids = new int[vocabSize];
@@ -32,7 +32,7 @@ public final class Sampler {
         this.seen = new int[Math.min(vocabSize, Math.max(1, params.penaltyWindow()))];
     }
 
-    public SamplingParams params() {
+    SamplingParams params() {
         return params;
     }
 
@@ -40,7 +40,7 @@ public final class Sampler {
      * Picks the next token from {@code logits[off..off+vocab)}; {@code history} is the sequence so
      * far (for the penalties). The logits are left unchanged.
      */
-    public int sample(float[] logits, int off, IntArrayList history) {
+    int sample(float[] logits, int off, IntArrayList history) {
         int vocab = ids.length;
         for (int i = 0; i < vocab; i++) {
             ids[i] = i;

@@ -3,12 +3,14 @@ package dev.llamasimd.generate;
 import dev.llamasimd.model.Batch;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
+import dev.llamasimd.model.PromptTooLongException;
 import dev.llamasimd.model.State;
-import dev.llamasimd.tokenizer.ChatMessage;
 import dev.llamasimd.tokenizer.Tokenizer;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -17,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Runs many generations at once on one model (continuous batching): a fixed set of slots, each
  * with its own KV cache, and one thread that owns the forward pass. Each step decodes one token
- * of every running generation and prefills at most {@link SchedulerOptions#prefillChunk()} prompt
+ * of every running generation and prefills at most {@link Options#prefillChunk()} prompt
  * tokens of the oldest waiting prompt; a request joins between steps as soon as a slot is free
  * and leaves the moment it ends or is cancelled. Thread-safe: any thread may {@link #submit}.
  *
@@ -29,7 +31,7 @@ public final class Scheduler implements AutoCloseable {
     private final LlamaModel model;
     private final Llama llama;
     private final Tokenizer tokenizer;
-    private final SchedulerOptions options;
+    private final Options options;
     private final int context;
     private final Slot[] slots;
     private final State state;
@@ -51,7 +53,7 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicLong stepCount = new AtomicLong();
     private final AtomicInteger running = new AtomicInteger();
 
-    Scheduler(LlamaModel model, SchedulerOptions options) {
+    Scheduler(LlamaModel model, Options options) {
         this.model = model;
         this.llama = model.llama();
         this.tokenizer = model.tokenizer();
@@ -77,7 +79,7 @@ public final class Scheduler implements AutoCloseable {
         return context;
     }
 
-    public SchedulerOptions options() {
+    public Options options() {
         return options;
     }
 
@@ -91,7 +93,7 @@ public final class Scheduler implements AutoCloseable {
      *
      * @throws IllegalArgumentException when the prompt is empty or holds an id outside the vocabulary
      * @throws PromptTooLongException (an IllegalArgumentException) when it does not fit the context
-     * @throws SchedulerFullException when every slot is busy and the queue is full
+     * @throws RejectedExecutionException when every slot is busy and the queue is full
      * @throws IllegalStateException after {@link #close()}
      */
     public Request submit(int[] prompt, GenerationParams params, TokenListener listener) {
@@ -116,7 +118,7 @@ public final class Scheduler implements AutoCloseable {
             }
             if (queue.size() >= options.maxQueued() && !hasFreeSlot()) {
                 refusedCount.incrementAndGet();
-                throw new SchedulerFullException("all " + slots.length + " slots are busy and "
+                throw new RejectedExecutionException("all " + slots.length + " slots are busy and "
                         + queue.size() + " requests are waiting; try again later");
             }
             queue.add(r);
@@ -232,7 +234,7 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * One step, one forward pass: ends cancelled generations, then runs prompt chunks of the
-     * oldest prompts (at most {@link SchedulerOptions#prefillChunk()} tokens in all) and one
+     * oldest prompts (at most {@link Options#prefillChunk()} tokens in all) and one
      * decode row of every slot that has a token to feed; then samples every slot whose logits
      * came out.
      */
@@ -448,6 +450,63 @@ public final class Scheduler implements AutoCloseable {
             output = null;
             next = -1;
             inStep = false;
+        }
+    }
+
+    /**
+     * How a {@link Scheduler} is set up.
+     *
+     * @param slots        generations that run at once, each with its own KV cache
+     * @param contextSize  each slot's KV cache capacity in tokens (prompt plus generated); 0 means the
+     *                     model's context length, capped at {@link Session.Options#DEFAULT_CONTEXT_CAP}
+     * @param maxQueued    requests that may wait for a free slot; one more is refused
+     *                     ({@link RejectedExecutionException})
+     * @param prefillChunk the most prompt tokens one step prefills, so a long prompt does not stall
+     *                     the streams that are decoding: it is prefilled a chunk per step between them
+     * @param cacheType    the element type of every slot's KV cache: F32 (the default), or F16/BF16
+     *                     at half the memory (see {@link Session.Options#cacheType()})
+     */
+    public record Options(int slots, int contextSize, int maxQueued, int prefillChunk, CacheType cacheType) {
+
+        public static final Options DEFAULTS = new Options(4, 0, 64, 128, CacheType.F32);
+
+        /** The most slots (each holds a KV cache; a batch of more decode rows gains nothing here). */
+        public static final int MAX_SLOTS = 256;
+
+        public Options {
+            if (slots < 1 || slots > MAX_SLOTS) {
+                throw new IllegalArgumentException("slots must be 1 to " + MAX_SLOTS + ", not " + slots);
+            }
+            if (contextSize < 0) {
+                throw new IllegalArgumentException("context size must be ≥ 0, not " + contextSize);
+            }
+            if (maxQueued < 0) {
+                throw new IllegalArgumentException("the queue limit must be ≥ 0, not " + maxQueued);
+            }
+            if (prefillChunk < 1) {
+                throw new IllegalArgumentException("the prefill chunk must be ≥ 1 token, not " + prefillChunk);
+            }
+            Objects.requireNonNull(cacheType, "cacheType");
+        }
+
+        public Options withSlots(int n) {
+            return new Options(n, contextSize, maxQueued, prefillChunk, cacheType);
+        }
+
+        public Options withContextSize(int n) {
+            return new Options(slots, n, maxQueued, prefillChunk, cacheType);
+        }
+
+        public Options withMaxQueued(int n) {
+            return new Options(slots, contextSize, n, prefillChunk, cacheType);
+        }
+
+        public Options withPrefillChunk(int n) {
+            return new Options(slots, contextSize, maxQueued, n, cacheType);
+        }
+
+        public Options withCacheType(CacheType type) {
+            return new Options(slots, contextSize, maxQueued, prefillChunk, type);
         }
     }
 }

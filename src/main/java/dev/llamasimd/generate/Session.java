@@ -4,11 +4,11 @@ import dev.llamasimd.model.Batch;
 import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
-import dev.llamasimd.tokenizer.ChatMessage;
 import dev.llamasimd.tokenizer.Tokenizer;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -23,7 +23,7 @@ public final class Session implements AutoCloseable {
     private final LlamaModel model;
     private final Llama llama;
     private final Tokenizer tokenizer;
-    private final SessionOptions options;
+    private final Options options;
     private final KvCache cache;
     private final State state;
     private final Batch batch;
@@ -35,7 +35,7 @@ public final class Session implements AutoCloseable {
     private volatile boolean cancelled;
     private volatile boolean closed;
 
-    Session(LlamaModel model, SessionOptions options) {
+    Session(LlamaModel model, Options options) {
         this.model = model;
         this.llama = model.llama();
         this.tokenizer = model.tokenizer();
@@ -206,5 +206,74 @@ public final class Session implements AutoCloseable {
         }
         cache.close();
         model.forget(this);
+    }
+
+    /**
+     * How a session is set up.
+     *
+     * @param contextSize  KV cache capacity in tokens; 0 means the model's context length, capped at
+     *                     {@link #DEFAULT_CONTEXT_CAP} (the cache is allocated up front)
+     * @param batchSize    the most prompt tokens per forward pass
+     * @param useKvCache   false recomputes the whole sequence for every new token (the uncached loop)
+     * @param cacheType    the KV cache's element type: F32 (the default), or F16/BF16 at half the
+     *                     memory, keys and values rounded as they are stored
+     * @param chatTemplate a chat template name to use instead of the one the model file names; null to detect
+     * @param trace        called once per generated token, or null
+     */
+    public record Options(int contextSize, int batchSize, boolean useKvCache, CacheType cacheType,
+                                 String chatTemplate, StepListener trace) {
+
+        /** The default context is the model's, but at most this many tokens. */
+        public static final int DEFAULT_CONTEXT_CAP = 4096;
+
+        public static final Options DEFAULTS = new Options(0, 256, true, CacheType.F32, null, null);
+
+        public Options {
+            if (contextSize < 0) {
+                throw new IllegalArgumentException("context size must be ≥ 0, not " + contextSize);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be ≥ 1, not " + batchSize);
+            }
+            Objects.requireNonNull(cacheType, "cacheType");
+        }
+
+        public Options withContextSize(int n) {
+            return new Options(n, batchSize, useKvCache, cacheType, chatTemplate, trace);
+        }
+
+        public Options withBatchSize(int n) {
+            return new Options(contextSize, n, useKvCache, cacheType, chatTemplate, trace);
+        }
+
+        public Options withKvCache(boolean use) {
+            return new Options(contextSize, batchSize, use, cacheType, chatTemplate, trace);
+        }
+
+        public Options withCacheType(CacheType type) {
+            return new Options(contextSize, batchSize, useKvCache, type, chatTemplate, trace);
+        }
+
+        public Options withChatTemplate(String name) {
+            return new Options(contextSize, batchSize, useKvCache, cacheType, name, trace);
+        }
+
+        public Options withTrace(StepListener listener) {
+            return new Options(contextSize, batchSize, useKvCache, cacheType, chatTemplate, listener);
+        }
+    }
+
+    /** Sees each generation step: what went into the model and what came out. */
+    @FunctionalInterface
+    public interface StepListener {
+
+        /**
+         * @param step          0 for the token chosen after the prompt, then 1, 2, ...
+         * @param inputTokens   tokens fed by the forward pass that produced this step's logits
+         *                      (the prompt, one token with the cache, or the whole sequence without)
+         * @param cachedTokens  positions held in the KV cache after that pass
+         * @param chosen        the token picked
+         */
+        void step(int step, int inputTokens, int cachedTokens, int chosen);
     }
 }

@@ -1,7 +1,9 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.TypeKernel;
 import dev.llamasimd.kernels.TypeKernels;
+import dev.llamasimd.tensor.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -28,7 +30,7 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("KV cache capacity must be positive, not " + capacity);
         }
         this.type = type;
-        this.kernel = TypeKernels.of(type.element);
+        this.kernel = TypeKernels.of(element(type));
         this.capacity = capacity;
         this.headDim = config.headDim();
         this.kvHeads = config.kvHeads();
@@ -114,5 +116,14 @@ public final class KvCache implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+    }
+
+    /** The ggml type of the same encoding, whose codec stores and whose kernel widens the cache's rows. */
+    private static GgmlType element(CacheType type) {
+        return switch (type) {
+            case F32 -> GgmlType.F32;
+            case F16 -> GgmlType.F16;
+            case BF16 -> GgmlType.BF16;
+        };
     }
 }

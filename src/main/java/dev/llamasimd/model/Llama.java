@@ -1,8 +1,8 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.TensorSource;
-
 import dev.llamasimd.kernels.Attention;
 import dev.llamasimd.kernels.Matmul;
 import dev.llamasimd.kernels.Ops;

@@ -1,5 +1,6 @@
 package dev.llamasimd.model;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Matmul;
 import dev.llamasimd.kernels.Vec;
 import dev.llamasimd.tensor.GgmlType;

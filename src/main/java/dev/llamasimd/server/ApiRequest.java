@@ -1,7 +1,7 @@
 package dev.llamasimd.server;
 
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.GenerationParams;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.util.List;
 
 /**

@@ -4,17 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.llamasimd.generate.Generation;
-import dev.llamasimd.generate.PromptTooLongException;
 import dev.llamasimd.generate.Request;
 import dev.llamasimd.generate.Scheduler;
-import dev.llamasimd.generate.SchedulerFullException;
 import dev.llamasimd.generate.TokenListener.GeneratedToken;
+import dev.llamasimd.model.PromptTooLongException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -57,7 +57,7 @@ final class GenerationHandler {
             return req.endpoint() == Endpoint.CHAT
                     ? scheduler.submitChat(req.messages(), options.chatTemplate(), req.params(), events)
                     : scheduler.submit(req.prompt(), req.params(), events);
-        } catch (SchedulerFullException e) {
+        } catch (RejectedExecutionException e) {
             throw ApiError.busy(e.getMessage());
         } catch (PromptTooLongException e) {
             throw ApiError.invalid(input, "context_length_exceeded", "the prompt is " + e.promptTokens()

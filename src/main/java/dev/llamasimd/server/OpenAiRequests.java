@@ -1,9 +1,9 @@
 package dev.llamasimd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.SamplingParams;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.Scheduler;
+import dev.llamasimd.model.ModelParts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private OpenAiServer(LlamaModel model, ServerOptions options) throws IOException {
         if (options.chatTemplate() != null) {
-            model.chatTemplate(options.chatTemplate());
+            ModelParts.chatTemplate(model, options.chatTemplate());
         }
         this.options = options;
         this.modelId = model.path().getFileName().toString();

@@ -1,6 +1,6 @@
 package dev.llamasimd.server;
 
-import dev.llamasimd.generate.SchedulerOptions;
+import dev.llamasimd.generate.Scheduler;
 import java.time.Duration;
 
 /**
@@ -16,10 +16,10 @@ import java.time.Duration;
  * @param scheduler       slots, context, queue and prefill chunk of the scheduler the server runs
  */
 public record ServerOptions(String host, int port, String apiKey, int maxBodyBytes, int maxTokens,
-                            Duration requestTimeout, String chatTemplate, SchedulerOptions scheduler) {
+                            Duration requestTimeout, String chatTemplate, Scheduler.Options scheduler) {
 
     public static final ServerOptions DEFAULTS = new ServerOptions("127.0.0.1", 8080, null, 1 << 20, 4096,
-            Duration.ofMinutes(10), null, SchedulerOptions.DEFAULTS);
+            Duration.ofMinutes(10), null, Scheduler.Options.DEFAULTS);
 
     public ServerOptions {
         if (host == null || host.isBlank()) {
@@ -71,7 +71,7 @@ public record ServerOptions(String host, int port, String apiKey, int maxBodyByt
         return new ServerOptions(host, port, apiKey, maxBodyBytes, maxTokens, requestTimeout, name, scheduler);
     }
 
-    public ServerOptions withScheduler(SchedulerOptions s) {
+    public ServerOptions withScheduler(Scheduler.Options s) {
         return new ServerOptions(host, port, apiKey, maxBodyBytes, maxTokens, requestTimeout, chatTemplate, s);
     }
 }

@@ -1,5 +1,6 @@
 package dev.llamasimd.tokenizer;
 
+import dev.llamasimd.generate.ChatMessage;
 import java.time.LocalDate;
 import java.util.List;
 

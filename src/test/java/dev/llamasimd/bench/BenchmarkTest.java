@@ -3,7 +3,7 @@ package dev.llamasimd.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.model.CacheType;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.testing.Shared;
 import org.junit.jupiter.api.Test;
 

@@ -9,7 +9,6 @@ import dev.llamasimd.model.KvCache;
 import dev.llamasimd.model.Llama;
 import dev.llamasimd.model.State;
 import dev.llamasimd.testing.Shared;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +81,7 @@ class LlamaModelCloseTest {
         long fds = descriptors(mapped);
         Set<Thread> before = threads();
         LlamaModel m = LlamaModel.load(model, 2);
-        Session session = m.newSession(SessionOptions.DEFAULTS.withContextSize(32));
+        Session session = m.newSession(Session.Options.DEFAULTS.withContextSize(32));
         session.generate("Once", FOUR, null);
         m.generate("Once", FOUR, null);
         assertTrue(mappings(mapped) > maps, "the model maps " + mapped);

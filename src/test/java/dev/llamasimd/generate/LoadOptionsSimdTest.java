@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.model.ModelParts;
 import dev.llamasimd.testing.Jvm;
 import dev.llamasimd.testing.Shared;
 import java.nio.file.Path;
@@ -14,18 +15,18 @@ import org.junit.jupiter.api.Test;
  * The Java API's SIMD self-check, in JVMs of their own: a load logs the check's line through
  * {@link System.Logger} (java.util.logging's console by default), a warning with the cause and
  * the fix where the Vector API will not be compiled to SIMD, and
- * {@link LoadOptions#requireSimd()} makes that an {@link IllegalStateException}.
+ * {@link LlamaModel.Options#requireSimd()} makes that an {@link IllegalStateException}.
  */
 class LoadOptionsSimdTest {
 
-    /** Loads the model given, first plainly, then with {@link LoadOptions#requireSimd()}; prints what happened. */
+    /** Loads the model given, first plainly, then with {@link LlamaModel.Options#requireSimd()}; prints what happened. */
     public static final class LoadTwice {
         public static void main(String[] args) {
-            try (LlamaModel model = LlamaModel.load(Path.of(args[0]), LoadOptions.DEFAULTS.withThreads(1))) {
-                System.out.println("loaded " + model.config().vocabSize());
+            try (LlamaModel model = LlamaModel.load(Path.of(args[0]), LlamaModel.Options.DEFAULTS.withThreads(1))) {
+                System.out.println("loaded " + ModelParts.config(model).vocabSize());
             }
-            try (LlamaModel model = LlamaModel.load(Path.of(args[0]), LoadOptions.DEFAULTS.withThreads(1).withRequireSimd(true))) {
-                System.out.println("loaded with SIMD required " + model.config().vocabSize());
+            try (LlamaModel model = LlamaModel.load(Path.of(args[0]), LlamaModel.Options.DEFAULTS.withThreads(1).withRequireSimd(true))) {
+                System.out.println("loaded with SIMD required " + ModelParts.config(model).vocabSize());
             } catch (IllegalStateException e) {
                 System.out.println("refused: " + e.getMessage());
             }

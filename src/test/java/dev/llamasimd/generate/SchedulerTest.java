@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.model.CacheType;
 import dev.llamasimd.model.Config;
+import dev.llamasimd.model.ModelParts;
 import dev.llamasimd.testing.Shared;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +49,7 @@ class SchedulerTest {
         SamplingParams[] sampling = {SamplingParams.GREEDY, SamplingParams.DEFAULTS.withSeed(7), SamplingParams.DEFAULTS.withSeed(99)};
         List<Request> requests = new ArrayList<>();
         List<Generation> expected = new ArrayList<>();
-        try (Scheduler scheduler = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(4).withPrefillChunk(3))) {
+        try (Scheduler scheduler = model.newScheduler(Scheduler.Options.DEFAULTS.withSlots(4).withPrefillChunk(3))) {
             for (int i = 0; i < 3 * PROMPTS.length; i++) {
                 GenerationParams p = GenerationParams.of(sampling[i % 3], 20 + i % 7);
                 String prompt = PROMPTS[i % PROMPTS.length];
@@ -74,11 +75,11 @@ class SchedulerTest {
         SamplingParams[] sampling = {SamplingParams.GREEDY, SamplingParams.DEFAULTS.withSeed(7)};
         List<Request> requests = new ArrayList<>();
         List<Generation> expected = new ArrayList<>();
-        try (Scheduler scheduler = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(3).withPrefillChunk(4)
+        try (Scheduler scheduler = model.newScheduler(Scheduler.Options.DEFAULTS.withSlots(3).withPrefillChunk(4)
                 .withCacheType(type))) {
             for (int i = 0; i < PROMPTS.length; i++) {
                 GenerationParams p = GenerationParams.of(sampling[i % 2], 24);
-                try (Session s = model.newSession(SessionOptions.DEFAULTS.withCacheType(type))) {
+                try (Session s = model.newSession(Session.Options.DEFAULTS.withCacheType(type))) {
                     expected.add(s.generate(PROMPTS[i], p, null));
                 }
                 requests.add(scheduler.submit(PROMPTS[i], p, null));
@@ -93,12 +94,12 @@ class SchedulerTest {
 
     @Test
     void theCacheTypeIsTheSlotsAndSizesThem() throws Exception {
-        Config c = model.config();
+        Config c = ModelParts.config(model);
         long valuesPerPosition = 2L * c.layers() * c.kvDim();
-        try (Scheduler f32 = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(2).withContextSize(64));
-                Scheduler f16 = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(2).withContextSize(64)
+        try (Scheduler f32 = model.newScheduler(Scheduler.Options.DEFAULTS.withSlots(2).withContextSize(64));
+                Scheduler f16 = model.newScheduler(Scheduler.Options.DEFAULTS.withSlots(2).withContextSize(64)
                         .withCacheType(CacheType.F16));
-                Session bf16 = model.newSession(SessionOptions.DEFAULTS.withContextSize(64).withCacheType(CacheType.BF16))) {
+                Session bf16 = model.newSession(Session.Options.DEFAULTS.withContextSize(64).withCacheType(CacheType.BF16))) {
             assertEquals(2 * 64 * valuesPerPosition * 4, f32.cacheBytes());
             assertEquals(2 * 64 * valuesPerPosition * 2, f16.cacheBytes());
             assertEquals(64 * valuesPerPosition * 2, bf16.cacheBytes());
@@ -153,12 +154,12 @@ class SchedulerTest {
     @Test
     void aFullQueueRefusesAndACancelFreesTheSlot() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
-        try (Scheduler scheduler = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(1).withMaxQueued(1))) {
+        try (Scheduler scheduler = model.newScheduler(Scheduler.Options.DEFAULTS.withSlots(1).withMaxQueued(1))) {
             Request running = scheduler.submit("And God said", GenerationParams.of(SamplingParams.GREEDY, 100_000)
                     .withStopAtEndOfGeneration(false), text -> started.countDown());
             assertTrue(started.await(30, TimeUnit.SECONDS));
             Request queued = scheduler.submit("In the beginning", GenerationParams.of(SamplingParams.GREEDY, 8), null);
-            assertThrows(SchedulerFullException.class,
+            assertThrows(RejectedExecutionException.class,
                     () -> scheduler.submit("In the beginning", GenerationParams.of(SamplingParams.GREEDY, 8), null));
             running.cancel();
             assertEquals(Generation.FinishReason.CANCELLED, running.await().finishReason());
@@ -170,7 +171,7 @@ class SchedulerTest {
 
     @Test
     void badPromptsAreRefusedAtSubmit() {
-        try (Scheduler scheduler = model.newScheduler(SchedulerOptions.DEFAULTS.withSlots(1).withContextSize(16))) {
+        try (Scheduler scheduler = model.newScheduler(Scheduler.Options.DEFAULTS.withSlots(1).withContextSize(16))) {
             GenerationParams p = GenerationParams.of(SamplingParams.GREEDY, 4);
             assertThrows(IllegalArgumentException.class, () -> scheduler.submit(new int[0], p, null));
             assertThrows(IllegalArgumentException.class, () -> scheduler.submit(new int[] {1, -1}, p, null));

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.model.CacheType;
+import dev.llamasimd.model.LogitsRun;
+import dev.llamasimd.model.ModelParts;
 import dev.llamasimd.testing.Shared;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -56,7 +56,7 @@ class SessionTest {
         try (Session s = model.newSession()) {
             cached = s.generate("The LORD is my shepherd;", greedy(32), null).text();
         }
-        try (Session s = model.newSession(SessionOptions.DEFAULTS.withKvCache(false))) {
+        try (Session s = model.newSession(Session.Options.DEFAULTS.withKvCache(false))) {
             uncached = s.generate("The LORD is my shepherd;", greedy(32), null).text();
         }
         assertEquals(cached, uncached);
@@ -97,14 +97,14 @@ class SessionTest {
 
     @Test
     void secondChatTurnOnlyPrefillsWhatIsNew() {
-        SessionOptions chatml = SessionOptions.DEFAULTS.withChatTemplate("chatml");
+        Session.Options chatml = Session.Options.DEFAULTS.withChatTemplate("chatml");
         try (Session s = model.newSession(chatml)) {
             List<ChatMessage> conversation = new ArrayList<>(List.of(new ChatMessage("user", "Who made the heaven?")));
             Generation first = s.chat(conversation, greedy(12), null);
             conversation.add(new ChatMessage("assistant", first.text()));
             conversation.add(new ChatMessage("user", "And the earth?"));
             Generation second = s.chat(conversation, greedy(12), null);
-            String whole = model.chatTemplate("chatml").format(conversation, true, "", "");
+            String whole = ModelParts.chatTemplate(model, "chatml").format(conversation, true, "", "");
             int full = model.tokenizer().encode(whole, true, true).length;
             assertTrue(second.promptTokens() < full - first.promptTokens() / 2,
                     "second turn prefilled " + second.promptTokens() + " of " + full + " tokens");
@@ -117,7 +117,7 @@ class SessionTest {
 
     @Test
     void contextFullStopsWithAReason() {
-        try (Session s = model.newSession(SessionOptions.DEFAULTS.withContextSize(16))) {
+        try (Session s = model.newSession(Session.Options.DEFAULTS.withContextSize(16))) {
             Generation g = s.generate("In the beginning", greedy(100), null);
             assertEquals(Generation.FinishReason.CONTEXT_FULL, g.finishReason());
             assertEquals(16, s.position());
@@ -130,7 +130,7 @@ class SessionTest {
     @Test
     void contextLongerThanTheModelsIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> model.newSession(SessionOptions.DEFAULTS.withContextSize(100_000)));
+                () -> model.newSession(Session.Options.DEFAULTS.withContextSize(100_000)));
         assertTrue(e.getMessage().contains("context length 256"), e.getMessage());
     }
 

@@ -3,6 +3,7 @@ package dev.llamasimd.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.tensor.GgmlType;

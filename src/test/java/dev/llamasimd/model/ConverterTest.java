@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.io.GgufMetadata;
 import dev.llamasimd.io.GgufValueType;
@@ -18,6 +18,7 @@ import dev.llamasimd.io.ModelFormatException;
 import dev.llamasimd.io.SafetensorsFile;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.model.ConvertFixtures.Entry;
+import dev.llamasimd.model.LogitsRun;
 import dev.llamasimd.tensor.FileType;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Tensor;

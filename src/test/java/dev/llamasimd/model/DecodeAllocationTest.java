@@ -2,6 +2,7 @@ package dev.llamasimd.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.TypeKernels;
 import dev.llamasimd.tensor.GgmlType;

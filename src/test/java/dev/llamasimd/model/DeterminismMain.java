@@ -1,8 +1,9 @@
 package dev.llamasimd.model;
 
-import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Parallel;
 import dev.llamasimd.kernels.Vec;
+import dev.llamasimd.model.LogitsRun;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,9 +3,9 @@ package dev.llamasimd.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.generate.LogitsRun;
 import dev.llamasimd.io.GgufFile;
 import dev.llamasimd.kernels.Vec;
+import dev.llamasimd.model.LogitsRun;
 import dev.llamasimd.tensor.FileType;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.testing.Shared;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Rope;
 import dev.llamasimd.tensor.Quant;
 import java.util.Random;

@@ -3,8 +3,9 @@ package dev.llamasimd.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.llamasimd.generate.LogitsRun;
+import dev.llamasimd.generate.CacheType;
 import dev.llamasimd.kernels.Parallel;
+import dev.llamasimd.model.LogitsRun;
 import dev.llamasimd.testing.Compare;
 import dev.llamasimd.testing.Golden;
 import dev.llamasimd.testing.Shared;

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llamasimd.generate.SchedulerOptions;
-import dev.llamasimd.model.CacheType;
-import dev.llamasimd.tokenizer.ChatMessage;
+import dev.llamasimd.generate.CacheType;
+import dev.llamasimd.generate.ChatMessage;
+import dev.llamasimd.generate.Scheduler;
+import dev.llamasimd.model.ModelParts;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -41,7 +42,7 @@ class ServeApiTest {
         assertEquals(t.greedyCompletion("And God said", 20), body.at("/choices/0/text").asText());
         assertEquals("length", body.at("/choices/0/finish_reason").asText());
         assertEquals(20, body.at("/usage/completion_tokens").asInt());
-        assertEquals(t.model.tokenizer().encode("And God said", true, false).length, body.at("/usage/prompt_tokens").asInt());
+        assertEquals(ModelParts.tokenizer(t.model).encode("And God said", true, false).length, body.at("/usage/prompt_tokens").asInt());
     }
 
     @Test
@@ -122,7 +123,7 @@ class ServeApiTest {
         String request = """
                 {"prompt":"And God said","max_tokens":16,"temperature":0,"logprobs":1}""";
         try (TestServer f16 = new TestServer(ServerOptions.DEFAULTS.withScheduler(
-                SchedulerOptions.DEFAULTS.withSlots(2).withContextSize(128).withCacheType(CacheType.F16)))) {
+                Scheduler.Options.DEFAULTS.withSlots(2).withContextSize(128).withCacheType(CacheType.F16)))) {
             long f16PerPosition = f16.server.scheduler().cacheBytes() / (2 * 128);
             long f32PerPosition = t.server.scheduler().cacheBytes()
                     / ((long) t.server.scheduler().options().slots() * t.server.scheduler().contextSize());
@@ -194,7 +195,7 @@ class ServeApiTest {
     @Test
     void aPromptLongerThanTheContextIsRefused() throws Exception {
         String prompt = "And God said, Let there be light: and there was light. ".repeat(30);
-        assertTrue(t.model.tokenizer().encode(prompt, true, false).length > t.server.scheduler().contextSize());
+        assertTrue(ModelParts.tokenizer(t.model).encode(prompt, true, false).length > t.server.scheduler().contextSize());
         JsonNode e = error(t.post("/v1/completions", TestServer.JSON.createObjectNode().put("prompt", prompt).toString()), 400);
         assertEquals("context_length_exceeded", e.get("code").asText());
         assertEquals("prompt", e.get("param").asText());

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.Request;
 import dev.llamasimd.generate.SamplingParams;
-import dev.llamasimd.generate.SchedulerOptions;
+import dev.llamasimd.generate.Scheduler;
 import dev.llamasimd.generate.TokenListener;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -71,7 +71,7 @@ class ServeBackPressureTest {
 
     @Test
     void aFullServerAnswers429WithRetryAfter() throws Exception {
-        SchedulerOptions one = SchedulerOptions.DEFAULTS.withSlots(1).withMaxQueued(0);
+        Scheduler.Options one = Scheduler.Options.DEFAULTS.withSlots(1).withMaxQueued(0);
         try (TestServer t = new TestServer(ServerOptions.DEFAULTS.withScheduler(one))) {
             CountDownLatch started = new CountDownLatch(1);
             Request busy = slowDown(t, 5, started);
@@ -88,7 +88,7 @@ class ServeBackPressureTest {
 
     @Test
     void aClientThatDisconnectsMidStreamFreesItsSlot() throws Exception {
-        try (TestServer t = new TestServer(ServerOptions.DEFAULTS.withScheduler(SchedulerOptions.DEFAULTS.withSlots(3)))) {
+        try (TestServer t = new TestServer(ServerOptions.DEFAULTS.withScheduler(Scheduler.Options.DEFAULTS.withSlots(3)))) {
             CountDownLatch started = new CountDownLatch(1);
             Request slow = slowDown(t, 40, started);
             assertTrue(started.await(30, TimeUnit.SECONDS));

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llamasimd.generate.SchedulerOptions;
-import dev.llamasimd.tokenizer.ChatMessage;
+import dev.llamasimd.generate.ChatMessage;
+import dev.llamasimd.generate.Scheduler;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ class ServeLoadTest {
 
     @Test
     void sixtyFourConcurrentStreamsEachEqualTheirSingleUserRun() throws Exception {
-        SchedulerOptions eight = SchedulerOptions.DEFAULTS.withSlots(8).withMaxQueued(STREAMS);
+        Scheduler.Options eight = Scheduler.Options.DEFAULTS.withSlots(8).withMaxQueued(STREAMS);
         try (TestServer t = new TestServer(ServerOptions.DEFAULTS.withScheduler(eight))) {
             List<String> want = new ArrayList<>();
             List<HttpRequest> requests = new ArrayList<>();

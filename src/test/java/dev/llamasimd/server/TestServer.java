@@ -2,13 +2,12 @@ package dev.llamasimd.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.SamplingParams;
 import dev.llamasimd.generate.Session;
-import dev.llamasimd.generate.SessionOptions;
 import dev.llamasimd.testing.Shared;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -81,7 +80,7 @@ final class TestServer implements AutoCloseable {
 
     /** What one user alone gets from greedy decoding: the reference the server must equal. */
     String greedyChat(List<ChatMessage> messages, int maxTokens) {
-        try (Session s = model.newSession(SessionOptions.DEFAULTS.withChatTemplate(TEMPLATE)
+        try (Session s = model.newSession(Session.Options.DEFAULTS.withChatTemplate(TEMPLATE)
                 .withCacheType(server.scheduler().options().cacheType()))) {
             return s.chat(messages, GenerationParams.of(SamplingParams.GREEDY, maxTokens), null).text();
         }
@@ -89,7 +88,7 @@ final class TestServer implements AutoCloseable {
 
     /** What one user alone gets from greedy decoding, with a KV cache of the server's type. */
     String greedyCompletion(String prompt, int maxTokens) {
-        try (Session s = model.newSession(SessionOptions.DEFAULTS.withCacheType(server.scheduler().options().cacheType()))) {
+        try (Session s = model.newSession(Session.Options.DEFAULTS.withCacheType(server.scheduler().options().cacheType()))) {
             return s.generate(prompt, GenerationParams.of(SamplingParams.GREEDY, maxTokens), null).text();
         }
     }

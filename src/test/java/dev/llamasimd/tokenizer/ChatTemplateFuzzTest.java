@@ -3,6 +3,7 @@ package dev.llamasimd.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.testing.Fuzzing;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;

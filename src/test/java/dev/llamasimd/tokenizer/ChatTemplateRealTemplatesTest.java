@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.testing.Shared;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -9,10 +9,10 @@ import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
+import dev.llamasimd.generate.ChatMessage;
 import dev.llamasimd.generate.Generation;
 import dev.llamasimd.generate.GenerationParams;
 import dev.llamasimd.generate.SamplingParams;
-import dev.llamasimd.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 

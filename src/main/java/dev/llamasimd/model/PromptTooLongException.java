@@ -1,4 +1,4 @@
-package dev.llamasimd.generate;
+package dev.llamasimd.model;
 
 /**
  * A prompt does not fit the context (with room for at least one generated token). An

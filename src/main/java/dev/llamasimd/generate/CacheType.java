@@ -1,6 +1,5 @@
-package dev.llamasimd.model;
+package dev.llamasimd.generate;
 
-import dev.llamasimd.tensor.GgmlType;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -11,28 +10,27 @@ import java.util.stream.Collectors;
  */
 public enum CacheType {
     /** float32: keys and values exactly as computed. */
-    F32(GgmlType.F32),
+    F32(4),
     /**
      * IEEE binary16, rounded to nearest even ({@link Float#floatToFloat16}): 11 significant bits;
      * beyond ±65504 a value becomes infinite.
      */
-    F16(GgmlType.F16),
+    F16(2),
     /**
      * bfloat16, rounded to nearest even as ggml's {@code ggml_fp32_to_bf16} (NaN stays NaN):
      * 8 significant bits, float32's range.
      */
-    BF16(GgmlType.BF16);
+    BF16(2);
 
-    /** The ggml type of the same encoding, whose codec stores and whose kernel widens the cache's rows. */
-    final GgmlType element;
+    private final int bytes;
 
-    CacheType(GgmlType element) {
-        this.element = element;
+    CacheType(int bytes) {
+        this.bytes = bytes;
     }
 
     /** Bytes per stored value. */
     public int bytes() {
-        return element.blockBytes;
+        return bytes;
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.llamasimd.tokenizer;
+package dev.llamasimd.generate;
 
 import java.util.List;
 import java.util.Objects;
@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * One message of a chat: who speaks ({@link #ROLES}: {@code system}, {@code user} or
  * {@code assistant}) and the plain text said. A role outside that list is refused here, so
- * every {@link ChatTemplate} sees only roles it knows how to format.
+ * every chat template sees only roles it knows how to format.
  */
 public record ChatMessage(String role, String content) {
 

@@ -1,9 +1,6 @@
-package dev.llamasimd.generate;
+package dev.llamasimd.model;
 
-import dev.llamasimd.model.CacheType;
-import dev.llamasimd.model.KvCache;
-import dev.llamasimd.model.Llama;
-import dev.llamasimd.model.State;
+import dev.llamasimd.generate.CacheType;
 
 /**
  * The two generation paths of the KV-cache explainer, made checkable: each returns the logits
