@@ -50,8 +50,13 @@ public final class Main implements Runnable {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         // a usage error is its message and where the help is, not the whole help
-        cli.setParameterExceptionHandler((e, args2) -> {
-            CommandLine cmd = e.getCommandLine();
+        cli.setParameterExceptionHandler((thrown, args2) -> {
+            CommandLine cmd = thrown.getCommandLine();
+            // picocli checks required options before it reports an unknown one: a misspelt
+            // option is the error to name (with its near match), not the option it misses
+            CommandLine.ParameterException e = thrown instanceof CommandLine.UnmatchedArgumentException
+                    || cmd.getUnmatchedArguments().isEmpty()
+                    ? thrown : new CommandLine.UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
             PrintWriter w = cmd.getErr();
             w.println(e.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(e, w);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llamasimd.cli.Cli.Run;
 import dev.llamasimd.testing.Shared;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code generate}, {@code chat} and {@code inspect} on the shipped model. */
@@ -75,6 +76,13 @@ class GenerateCommandTest {
         Run temperature = run("generate", "--model", MODEL, "--prompt", "x", "--temperature", "-1");
         assertEquals(2, temperature.exit(), "--temperature -1");
         assertTrue(temperature.err().startsWith("temperature must be a number ≥ 0 (0: greedy), not -1.0"), temperature.err());
+        // a misspelt option is named with its near match, although a required option is missing too
+        Run typo = run("generate", "--modle", MODEL);
+        assertEquals(2, typo.exit(), "--modle");
+        assertEquals(List.of("Unknown options: '--modle', '" + MODEL + "'", "Possible solutions: --model",
+                "see 'llama-simd generate --help'"), typo.err().strip().lines().toList());
+        Run missing = run("generate", "--model", MODEL);
+        assertTrue(missing.err().startsWith("Missing required option: '--prompt=STR'"), missing.err());
     }
 
     @Test
