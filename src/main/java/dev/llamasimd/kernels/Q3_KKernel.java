@@ -2,15 +2,20 @@ package dev.llamasimd.kernels;
 
 import static dev.llamasimd.kernels.Vec.B16;
 import static dev.llamasimd.kernels.Vec.F;
+import static dev.llamasimd.kernels.Vec.I;
 import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
+import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q3_KCodec;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -19,11 +24,41 @@ import jdk.incubator.vector.VectorOperators;
  * the 16-value group with its 6-bit signed scale. Group {@code g} of a 128-value half takes
  * bits {@code 2·(g/2)} of 16 bytes of its {@code qs} and bit {@code 4·half + g/2} of 16 bytes
  * of {@code hmask}. Sixteen values at a time are widened in {@link Vec#PARTS} float vectors.
+ *
+ * <p>At 16 lanes decode multiplies the values with the activations as they come, as
+ * {@link Q6_KKernel} does: one half super-block per call of a small method, each widened run of
+ * {@code qs} bytes serving four vectors and of {@code hmask} bytes four, the 16 group scales
+ * unpacked by one vector pass per super-block, and two rows taking their super-blocks in turn.
+ * Narrower vectors widen the row and multiply it as an array.
  */
-final class Q3_KKernel extends WidenedKernel {
+final class Q3_KKernel implements TypeKernel {
+    private static final Codec CODEC = new Q3_KCodec();
 
-    Q3_KKernel() {
-        super(GgmlType.Q3_K, new Q3_KCodec());
+    /*
+     * The scale unpacking at 16 lanes, lane g for group g: its low nibble is byte g % 8 of the
+     * first 8 scale bytes (read as two ints), the low nibble for g < 8 and the high one after;
+     * its high 2 bits are bits 2·(g/4) of byte 8 + g % 4.
+     */
+    private static final VectorMask<Integer> SECOND_WORD = L == 16 ? VectorMask.fromArray(I,
+            new boolean[] {false, false, false, false, true, true, true, true, false, false, false, false, true, true, true, true},
+            0) : null;
+    private static final IntVector LOW_SHIFT = L == 16
+            ? IntVector.fromArray(I, new int[] {0, 8, 16, 24, 0, 8, 16, 24, 4, 12, 20, 28, 4, 12, 20, 28}, 0) : null;
+    private static final IntVector HIGH_SHIFT = L == 16
+            ? IntVector.fromArray(I, new int[] {0, 8, 16, 24, 2, 10, 18, 26, 4, 12, 20, 28, 6, 14, 22, 30}, 0) : null;
+    /** 4^−p for group g, p = (g mod 8)/2 the bit pair its quants take (see half16). */
+    private static final FloatVector PAIR_SCALE = L == 16 ? FloatVector.fromArray(F, new float[] {
+            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
+            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q3_K;
+    }
+
+    @Override
+    public Codec codec() {
+        return CODEC;
     }
 
     @Override
@@ -47,5 +82,98 @@ final class Q3_KKernel extends WidenedKernel {
                 }
             }
         }
+    }
+
+    @Override
+    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
+        if (L != 16) {
+            decode(w, row, n, buf, 0);
+            return Vec.dot(buf, 0, n, x, xOff);
+        }
+        Arrays.fill(buf, 0, 2 * L, 0f);
+        for (int b = 0; b < n / 256; b++) {
+            superBlock(w, row + 110L * b, x, xOff + 256 * b, buf, 0, 64);
+        }
+        return Vec.sumStored2(buf, 0);
+    }
+
+    @Override
+    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
+                     float[] y, int yA, int yB) {
+        if (L != 16) {
+            y[yA] = dot(w, a, n, x, xOff, buf);
+            y[yB] = dot(w, b, n, x, xOff, buf);
+            return;
+        }
+        Arrays.fill(buf, 0, 4 * L, 0f);
+        for (int k = 0; k < n / 256; k++) {
+            superBlock(w, a + 110L * k, x, xOff + 256 * k, buf, 0, 64);
+            superBlock(w, b + 110L * k, x, xOff + 256 * k, buf, 2 * L, 96);
+        }
+        y[yA] = Vec.sumStored2(buf, 0);
+        y[yB] = Vec.sumStored2(buf, 2 * L);
+    }
+
+    /** Super-block {@code blk} of a row into the accumulators at acc[at..at+32), its scales at acc[sc..sc+32). */
+    private static void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+        scales(w, blk, acc, sc);
+        half16(w, blk, 0, x, col, acc, at, sc);
+        half16(w, blk, 1, x, col, acc, at, sc);
+    }
+
+    /**
+     * The 16 group scales d·sc of a super-block, each times 4^−p for the bit pair p its quants
+     * take (exact: d·sc is 0 or at least 2⁻²⁴, far from float's subnormals), to acc[at..at+16),
+     * and −4·d·sc to acc[at+16..at+32).
+     */
+    private static void scales(MemorySegment w, long blk, float[] acc, int at) {
+        float d = Vec.f16(w, blk + 108);
+        long lo8 = KScales.low8(w, blk + 96);
+        IntVector low = IntVector.broadcast(I, (int) lo8).blend((int) (lo8 >>> 32), SECOND_WORD)
+                .lanewise(VectorOperators.LSHR, LOW_SHIFT).and(0xf);
+        IntVector high = IntVector.broadcast(I, KScales.high4(w, blk + 96))
+                .lanewise(VectorOperators.LSHR, HIGH_SHIFT).and(3);
+        FloatVector dl = ((FloatVector) low.or(high.lanewise(VectorOperators.LSHL, 4)).sub(32)
+                .convert(VectorOperators.I2F, 0)).mul(d);
+        dl.mul(PAIR_SCALE).intoArray(acc, at);
+        dl.mul(-4f).intoArray(acc, at + 16);
+    }
+
+    /*
+     * Half h of a super-block at 16 lanes: for each run of 16 columns l (0 to a0, 16 to a1, in
+     * column order), 16 bytes of qs and of hmask, each widened once, give the four vectors at
+     * columns l, l + 32, l + 64 and l + 96 (bit pairs p = 0..3). The pair stays where it is in the
+     * byte, with hmask's bit moved up beside it: that quant is 4^p·v, and
+     * fma(4^p·v, d·sc·4^−p, −4·d·sc) is exactly d·sc·(v − 4), the widened value, rounded once.
+     */
+    private static void half16(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at, int sc) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, at);
+        FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
+        for (int l = 0; l < 32; l += 16) {
+            IntVector qs = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + 32 + 32L * h + l, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector hm = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + l, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            // bit 4h of hmask to bit 2, where pair 0's high bit goes; pair p's is p bits above
+            IntVector up = h == 0 ? hm.lanewise(VectorOperators.LSHL, 2) : hm.lanewise(VectorOperators.LSHR, 2);
+            int c = col + 128 * h + l;
+            int s = sc + 8 * h + l / 16;
+            FloatVector acc0 = l == 0 ? a0 : a1;
+            acc0 = ((FloatVector) qs.and(3).or(up.and(4)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s], acc[s + 16]).fma(FloatVector.fromArray(F, x, c), acc0);
+            acc0 = ((FloatVector) qs.and(12).or(up.lanewise(VectorOperators.LSHL, 1).and(16)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s + 2], acc[s + 18]).fma(FloatVector.fromArray(F, x, c + 32), acc0);
+            acc0 = ((FloatVector) qs.and(48).or(up.lanewise(VectorOperators.LSHL, 2).and(64)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s + 4], acc[s + 20]).fma(FloatVector.fromArray(F, x, c + 64), acc0);
+            acc0 = ((FloatVector) qs.and(192).or(up.lanewise(VectorOperators.LSHL, 3).and(256)).convert(VectorOperators.I2F, 0))
+                    .fma(acc[s + 6], acc[s + 22]).fma(FloatVector.fromArray(F, x, c + 96), acc0);
+            if (l == 0) {
+                a0 = acc0;
+            } else {
+                a1 = acc0;
+            }
+        }
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + 16);
     }
 }
