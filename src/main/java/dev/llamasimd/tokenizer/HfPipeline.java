@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * splitting expressions, Metaspace) and the post-processor (the special tokens put around the text). A
  * {@code Sequence} of steps is read step by step; any other kind of step is refused, naming the file and key.
  *
+ * @param file       the tokenizer.json read
  * @param prepend    the normalizer prepends {@code ▁} ({@code Prepend})
  * @param escape     the normalizer replaces spaces by {@code ▁} ({@code Replace})
  * @param form       the normalizer's Unicode normalization, or null
@@ -24,7 +25,7 @@ import java.util.regex.Pattern;
  * @param bos        the text of the special token the post-processor puts before the text, or null
  * @param eos        the text of the special token the post-processor puts after the text, or null
  */
-record HfPipeline(boolean prepend, boolean escape, Normalizer.Form form, boolean byteLevel, List<String> regexes,
+record HfPipeline(Path file, boolean prepend, boolean escape, Normalizer.Form form, boolean byteLevel, List<String> regexes,
                   SentencePieceBpe.SpacePrefix metaspace, boolean splitWords, String bos, String eos) {
 
     private static final String ESCAPED_SPACE = String.valueOf(SentencePieceBpe.SPACE);
@@ -41,13 +42,13 @@ record HfPipeline(boolean prepend, boolean escape, Normalizer.Form form, boolean
         if (root.has("post_processor")) {
             steps(root.getObject("post_processor"), "processors").forEach(b::postProcessor);
         }
-        return new HfPipeline(b.prepend, b.escape, b.form, b.byteLevel, List.copyOf(b.regexes), b.metaspace,
+        return new HfPipeline(file, b.prepend, b.escape, b.form, b.byteLevel, List.copyOf(b.regexes), b.metaspace,
                 b.splitWords, b.bos, b.eos);
     }
 
     /** The splitting expressions as a {@link PreTokenizer}. */
     PreTokenizer preTokenizer() {
-        return PreTokenizer.of(HfTokenizerLoader.TOKENIZER_JSON, regexes);
+        return PreTokenizer.of(HfTokenizerLoader.TOKENIZER_JSON, file, regexes);
     }
 
     /** Metaspace's word split ({@code ▁} starts a word), or null when there is none. */

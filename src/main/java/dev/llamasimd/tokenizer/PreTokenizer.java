@@ -1,6 +1,8 @@
 package dev.llamasimd.tokenizer;
 
+import dev.llamasimd.io.ModelFormatException;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,10 +19,20 @@ import java.util.regex.Pattern;
  * are the Unicode general categories that llama.cpp's tables are generated from. Lookaheads do not see past
  * the end of the piece being split, as in llama.cpp. Immutable.
  *
+ * <p>An expression from a file (a tokenizer.json {@code Split}) is that file's code: one that
+ * backtracks without end, such as {@code (.*a){12}$} on thirty a's and a '!', would hang the thread that
+ * encodes. So every split counts the characters the matcher reads and stops, with an error naming
+ * the file, once a piece has cost more than {@value #READS_PER_CHAR} reads per character (plus
+ * {@value #READS_BASE}); the expressions of real tokenizers read each character a few times.
+ *
  * @param name     a label for messages
+ * @param file     the file the expressions come from, or null for the built-in ones
  * @param patterns the expressions, applied in order
  */
-record PreTokenizer(String name, List<Pattern> patterns) {
+record PreTokenizer(String name, Path file, List<Pattern> patterns) {
+
+    /** Matcher reads allowed per character of a piece, and in addition per piece. */
+    static final long READS_PER_CHAR = 1_000, READS_BASE = 100_000;
 
     /** GPT-2's expression (with its final {@code \s+}, which llama.cpp's hand-written splitter implies). */
     static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
@@ -42,9 +54,14 @@ record PreTokenizer(String name, List<Pattern> patterns) {
         patterns = List.copyOf(patterns);
     }
 
-    /** Compiles the expressions (Java syntax, see the class comment for the flags). */
+    /** Compiles built-in expressions (Java syntax, see the class comment for the flags). */
     static PreTokenizer of(String name, List<String> regexes) {
-        return new PreTokenizer(name, regexes.stream().map(PreTokenizer::compile).toList());
+        return of(name, null, regexes);
+    }
+
+    /** Compiles the expressions {@code file} holds. */
+    static PreTokenizer of(String name, Path file, List<String> regexes) {
+        return new PreTokenizer(name, file, regexes.stream().map(PreTokenizer::compile).toList());
     }
 
     /**
@@ -64,23 +81,79 @@ record PreTokenizer(String name, List<Pattern> patterns) {
         bounds.clear();
         addPiece(bounds, from, to);
         IntArrayList refined = new IntArrayList();
+        CountedReads counted = new CountedReads(text);
         for (Pattern pattern : patterns) {
             refined.clear();
-            Matcher m = pattern.matcher(text);
+            Matcher m = pattern.matcher(counted);
             for (int k = 0; k < bounds.size(); k += 2) {
                 int start = bounds.getInt(k);
                 int end = bounds.getInt(k + 1);
+                counted.left = READS_BASE + READS_PER_CHAR * (end - start);
                 m.region(start, end);
                 int at = start;
-                while (m.find()) {
-                    addPiece(refined, at, m.start());
-                    addPiece(refined, m.start(), m.end());
-                    at = m.end();
+                try {
+                    while (m.find()) {
+                        addPiece(refined, at, m.start());
+                        addPiece(refined, m.start(), m.end());
+                        at = m.end();
+                    }
+                } catch (BudgetSpent e) {
+                    throw tooSlow(pattern, end - start);
                 }
                 addPiece(refined, at, end);
             }
             bounds.clear();
             bounds.addAll(refined);
+        }
+    }
+
+    private RuntimeException tooSlow(Pattern pattern, int length) {
+        String what = "has the expression " + pattern.pattern() + ", which read a piece of " + length
+                + " characters more than " + READS_PER_CHAR + " times per character (it backtracks without end)"
+                + "; llama-simd stops it rather than hang";
+        if (file == null) {
+            return new IllegalStateException(name + " pre-tokenizer " + what);
+        }
+        return new ModelFormatException(file, "key 'pre_tokenizer' " + what);
+    }
+
+    /** The text as the matcher reads it, one read fewer left with every character. */
+    private static final class CountedReads implements CharSequence {
+        private final String text;
+        long left;
+
+        CountedReads(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--left < 0) {
+                throw new BudgetSpent();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.substring(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
+    /** Thrown inside the matcher when a piece's reads are spent; no stack trace to fill. */
+    private static final class BudgetSpent extends RuntimeException {
+        BudgetSpent() {
+            super(null, null, false, false);
         }
     }
 

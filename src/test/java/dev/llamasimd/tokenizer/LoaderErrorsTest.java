@@ -1,11 +1,15 @@
 package dev.llamasimd.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llamasimd.io.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +115,27 @@ class LoaderErrorsTest {
         Path badRegex = hf(dir, "bad-regex", bpe, null, Map.of("type", "Split", "pattern", Map.of("Regex", "("),
                 "behavior", "Isolated", "invert", false));
         assertMessage(() -> Tokenizers.load(badRegex), "pre_tokenizer", "cannot compile");
+    }
+
+    /**
+     * A tokenizer.json's own expression that backtracks without end ({@code (.*a){12}$} on 30 a's
+     * and a '!': about 30^12 / 12! steps, 19 s unchecked) is stopped when it has read too much, with an error naming the file, key and
+     * expression, instead of hanging the thread that encodes; on text it matches at once it works.
+     */
+    @Test
+    void aBacktrackingExpressionIsStoppedInsteadOfHanging(@TempDir Path dir) throws Exception {
+        Map<String, Object> bpe = Map.of("type", "BPE", "vocab", Map.of("a", 0, "b", 1, "ab", 2), "merges", List.of("a b"));
+        Path d = hf(dir, "backtracking", bpe, null, Map.of("type", "Sequence", "pretokenizers", List.of(
+                Map.of("type", "Split", "pattern", Map.of("Regex", "(.*a){12}$"), "behavior", "Isolated", "invert", false),
+                Map.of("type", "ByteLevel", "add_prefix_space", false, "use_regex", false))));
+        Tokenizer tokenizer = Tokenizers.load(d);
+        assertArrayEquals(new int[] {2, 0, 0}, tokenizer.encode("abaa", false, false), "no match: one piece");
+        String hostile = "a".repeat(30) + "!";
+        ModelFormatException e = assertTimeoutPreemptively(Duration.ofMinutes(2),
+                () -> assertThrows(ModelFormatException.class, () -> tokenizer.encode(hostile, false, false)));
+        for (String part : List.of(d.resolve("tokenizer.json").toString(), "pre_tokenizer", "(.*a){12}$", "31 characters")) {
+            assertTrue(e.getMessage().contains(part), () -> "'" + part + "' is not in: " + e.getMessage());
+        }
     }
 
     /** Were an OutOfMemoryError (an id or vocab_size of 2e9), an ArrayIndexOutOfBoundsException (id 2^31-1), and a BOS id outside the vocabulary. */
