@@ -84,7 +84,8 @@ final class HfTokenizerLoader {
 
     /**
      * The tokens by id: {@code model.vocab}, then {@code added_tokens} (which must agree with it), and
-     * {@code [PADn]} placeholders for ids neither names, up to {@code config.json}'s {@code vocab_size}.
+     * {@code [PADn]} placeholders for ids neither names, up to {@code config.json}'s {@code vocab_size};
+     * a token with no text is {@code [EMPTY_n]}, as the GGUF loader names it.
      * Placeholders are at most as many as the tokens named, so that an id or a {@code vocab_size} far
      * beyond the file is refused before anything is allocated for it.
      */
@@ -132,6 +133,8 @@ final class HfTokenizerLoader {
             if (pieces[id] == null) {
                 pieces[id] = "[PAD" + id + "]";
                 types[id] = TokenType.UNUSED;
+            } else if (pieces[id].isEmpty()) {
+                pieces[id] = "[EMPTY_" + id + "]";
             }
         }
         try {
