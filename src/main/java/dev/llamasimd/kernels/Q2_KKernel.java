@@ -7,11 +7,9 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q2_KCodec;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -29,22 +27,20 @@ import jdk.incubator.vector.VectorOperators;
  * 16 scales and mins of a super-block are unpacked by one vector pass. Narrower vectors widen
  * the row and multiply it as an array.
  */
-final class Q2_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q2_KCodec();
+final class Q2_KKernel extends SuperBlockKernel {
 
     /** 4^−p for group g, p = (g mod 8)/2 the bit pair its quants take (see half16). */
     private static final FloatVector PAIR_SCALE = L == 16 ? FloatVector.fromArray(F, new float[] {
             1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
             1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q2_K;
+    Q2_KKernel() {
+        super(GgmlType.Q2_K, new Q2_KCodec(), 96);
     }
 
     @Override
-    public Codec codec() {
-        return CODEC;
+    boolean fused() {
+        return L == 16;
     }
 
     @Override
@@ -67,38 +63,9 @@ final class Q2_KKernel implements TypeKernel {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        if (L != 16) {
-            decode(w, row, n, buf, 0);
-            return Vec.dot(buf, 0, n, x, xOff);
-        }
-        Arrays.fill(buf, 0, 2 * L, 0f);
-        for (int b = 0; b < n / 256; b++) {
-            superBlock(w, row + 84L * b, x, xOff + 256 * b, buf, 0, 64);
-        }
-        return Vec.sumStored2(buf, 0);
-    }
-
-    @Override
-    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
-                     float[] y, int yA, int yB) {
-        if (L != 16) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
-            return;
-        }
-        Arrays.fill(buf, 0, 4 * L, 0f);
-        for (int k = 0; k < n / 256; k++) {
-            superBlock(w, a + 84L * k, x, xOff + 256 * k, buf, 0, 64);
-            superBlock(w, b + 84L * k, x, xOff + 256 * k, buf, 2 * L, 96);
-        }
-        y[yA] = Vec.sumStored2(buf, 0);
-        y[yB] = Vec.sumStored2(buf, 2 * L);
-    }
-
     /** Super-block {@code blk} of a row into the accumulators at acc[at..at+32), its scales at acc[sc..sc+32). */
-    private static void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+    @Override
+    void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
         scales(w, blk, acc, sc);
         half16(w, blk, 0, x, col, acc, at, sc);
         half16(w, blk, 1, x, col, acc, at, sc);

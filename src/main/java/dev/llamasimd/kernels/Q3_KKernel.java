@@ -7,11 +7,9 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q3_KCodec;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,8 +29,7 @@ import jdk.incubator.vector.VectorOperators;
  * unpacked by one vector pass per super-block, and two rows taking their super-blocks in turn.
  * Narrower vectors widen the row and multiply it as an array.
  */
-final class Q3_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q3_KCodec();
+final class Q3_KKernel extends SuperBlockKernel {
 
     /*
      * The scale unpacking at 16 lanes, lane g for group g: its low nibble is byte g % 8 of the
@@ -51,14 +48,13 @@ final class Q3_KKernel implements TypeKernel {
             1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
             1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q3_K;
+    Q3_KKernel() {
+        super(GgmlType.Q3_K, new Q3_KCodec(), 96);
     }
 
     @Override
-    public Codec codec() {
-        return CODEC;
+    boolean fused() {
+        return L == 16;
     }
 
     @Override
@@ -84,38 +80,9 @@ final class Q3_KKernel implements TypeKernel {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        if (L != 16) {
-            decode(w, row, n, buf, 0);
-            return Vec.dot(buf, 0, n, x, xOff);
-        }
-        Arrays.fill(buf, 0, 2 * L, 0f);
-        for (int b = 0; b < n / 256; b++) {
-            superBlock(w, row + 110L * b, x, xOff + 256 * b, buf, 0, 64);
-        }
-        return Vec.sumStored2(buf, 0);
-    }
-
-    @Override
-    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
-                     float[] y, int yA, int yB) {
-        if (L != 16) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
-            return;
-        }
-        Arrays.fill(buf, 0, 4 * L, 0f);
-        for (int k = 0; k < n / 256; k++) {
-            superBlock(w, a + 110L * k, x, xOff + 256 * k, buf, 0, 64);
-            superBlock(w, b + 110L * k, x, xOff + 256 * k, buf, 2 * L, 96);
-        }
-        y[yA] = Vec.sumStored2(buf, 0);
-        y[yB] = Vec.sumStored2(buf, 2 * L);
-    }
-
     /** Super-block {@code blk} of a row into the accumulators at acc[at..at+32), its scales at acc[sc..sc+32). */
-    private static void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+    @Override
+    void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
         scales(w, blk, acc, sc);
         half16(w, blk, 0, x, col, acc, at, sc);
         half16(w, blk, 1, x, col, acc, at, sc);

@@ -8,11 +8,9 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q4_KCodec;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,8 +29,7 @@ import jdk.incubator.vector.VectorShuffle;
  * sub-blocks; at 16 lanes the scales and mins are unpacked with vector lanes once per
  * super-block.
  */
-final class Q4_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q4_KCodec();
+final class Q4_KKernel extends SuperBlockKernel {
 
     /*
      * The 12 scale bytes b[0..11] of a super-block to 16 int lanes (scales16's constants): lane j < 8 the
@@ -56,14 +53,13 @@ final class Q4_KKernel implements TypeKernel {
         return IntVector.fromArray(IntVector.SPECIES_512, lanes, 0);
     }
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q4_K;
+    Q4_KKernel() {
+        super(GgmlType.Q4_K, new Q4_KCodec(), 0);
     }
 
     @Override
-    public Codec codec() {
-        return CODEC;
+    boolean fused() {
+        return BL != null;
     }
 
     @Override
@@ -94,33 +90,8 @@ final class Q4_KKernel implements TypeKernel {
     }
 
     @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        if (BL == null) {
-            decode(w, row, n, buf, 0);
-            return Vec.dot(buf, 0, n, x, xOff);
-        }
-        Arrays.fill(buf, 0, 2 * L, 0f);
-        for (int b = 0; b < n / 256; b++) {
-            block(w, row + 144L * b, x, xOff + 256 * b, buf, 0);
-        }
-        return Vec.sumStored2(buf, 0);
-    }
-
-    @Override
-    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
-                     float[] y, int yA, int yB) {
-        if (BL == null) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
-            return;
-        }
-        Arrays.fill(buf, 0, 4 * L, 0f);
-        for (int k = 0; k < n / 256; k++) {
-            block(w, a + 144L * k, x, xOff + 256 * k, buf, 0);
-            block(w, b + 144L * k, x, xOff + 256 * k, buf, 2 * L);
-        }
-        y[yA] = Vec.sumStored2(buf, 0);
-        y[yB] = Vec.sumStored2(buf, 2 * L);
+    void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+        block(w, blk, x, col, acc, at);
     }
 
     /*

@@ -8,11 +8,9 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q5_KCodec;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -27,47 +25,20 @@ import jdk.incubator.vector.VectorOperators;
  * for every vector it feeds, one super-block per call of a small method, two rows in turn; below
  * 8 lanes it widens the row and multiplies it as an array.
  */
-final class Q5_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q5_KCodec();
+final class Q5_KKernel extends SuperBlockKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q5_K;
+    Q5_KKernel() {
+        super(GgmlType.Q5_K, new Q5_KCodec(), 0);
     }
 
     @Override
-    public Codec codec() {
-        return CODEC;
+    boolean fused() {
+        return BL != null;
     }
 
     @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        if (BL == null) {
-            decode(w, row, n, buf, 0);
-            return Vec.dot(buf, 0, n, x, xOff);
-        }
-        Arrays.fill(buf, 0, 2 * L, 0f);
-        for (int b = 0; b < n / 256; b++) {
-            block(w, row + 176L * b, x, xOff + 256 * b, buf, 0);
-        }
-        return Vec.sumStored2(buf, 0);
-    }
-
-    @Override
-    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
-                     float[] y, int yA, int yB) {
-        if (BL == null) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
-            return;
-        }
-        Arrays.fill(buf, 0, 4 * L, 0f);
-        for (int k = 0; k < n / 256; k++) {
-            block(w, a + 176L * k, x, xOff + 256 * k, buf, 0);
-            block(w, b + 176L * k, x, xOff + 256 * k, buf, 2 * L);
-        }
-        y[yA] = Vec.sumStored2(buf, 0);
-        y[yB] = Vec.sumStored2(buf, 2 * L);
+    void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+        block(w, blk, x, col, acc, at);
     }
 
     /** Super-block {@code blk} into the accumulators at acc[at..at+2L) (even vectors, then odd ones). */

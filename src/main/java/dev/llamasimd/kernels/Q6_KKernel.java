@@ -8,12 +8,10 @@ import static dev.llamasimd.kernels.Vec.L;
 import static dev.llamasimd.kernels.Vec.LE;
 import static dev.llamasimd.kernels.Vec.PARTS;
 
-import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Q6_KCodec;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -31,17 +29,15 @@ import jdk.incubator.vector.VectorOperators;
  * (interleaving them in one body made C2 box vectors). Below 8 lanes it widens the row and
  * multiplies it as an array.
  */
-final class Q6_KKernel implements TypeKernel {
-    private static final Codec CODEC = new Q6_KCodec();
+final class Q6_KKernel extends SuperBlockKernel {
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q6_K;
+    Q6_KKernel() {
+        super(GgmlType.Q6_K, new Q6_KCodec(), 112);
     }
 
     @Override
-    public Codec codec() {
-        return CODEC;
+    boolean fused() {
+        return BL != null;
     }
 
     @Override
@@ -70,42 +66,13 @@ final class Q6_KKernel implements TypeKernel {
         }
     }
 
-    @Override
-    public float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
-        if (BL == null) {
-            decode(w, row, n, buf, 0);
-            return Vec.dot(buf, 0, n, x, xOff);
-        }
-        Arrays.fill(buf, 0, 2 * L, 0f);
-        for (int b = 0; b < n / 256; b++) {
-            superBlock(w, row + 210L * b, x, xOff + 256 * b, buf, 0, 64);
-        }
-        return Vec.sumStored2(buf, 0);
-    }
-
-    @Override
-    public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
-                     float[] y, int yA, int yB) {
-        if (BL == null) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
-            return;
-        }
-        Arrays.fill(buf, 0, 4 * L, 0f);
-        for (int k = 0; k < n / 256; k++) {
-            superBlock(w, a + 210L * k, x, xOff + 256 * k, buf, 0, 64);
-            superBlock(w, b + 210L * k, x, xOff + 256 * k, buf, 2 * L, 112);
-        }
-        y[yA] = Vec.sumStored2(buf, 0);
-        y[yB] = Vec.sumStored2(buf, 2 * L);
-    }
-
     /**
      * Super-block {@code blk} of a row into the accumulators at acc[at..at+2L), its scales at
      * acc[sc..sc+48): one small method per half (a whole super-block in one body was large enough
      * for C2 to box vectors in some runs).
      */
-    private static void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
+    @Override
+    void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
         scales(w, blk, acc, sc);
         if (L == 16) {
             half16(w, blk, 0, x, col, acc, at, sc);

@@ -1,0 +1,76 @@
+package dev.llamasimd.kernels;
+
+import dev.llamasimd.tensor.Codec;
+import dev.llamasimd.tensor.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * A K-quant kernel whose decode dot multiplies each 256-value super-block with the activations
+ * as it unpacks it ({@link #superBlock}), where the vector width allows ({@link #fused}); else it
+ * widens the row with {@link #decode} and multiplies it as an array. The scratch buffer holds the
+ * two accumulators of a row at {@code [0, 2L)} (the second row's at {@code [2L, 4L)}) and the
+ * super-block's unpacked scales after them, at {@code 64} (and {@code secondScales}).
+ */
+abstract class SuperBlockKernel implements TypeKernel {
+    private final GgmlType type;
+    private final Codec codec;
+    private final int blockBytes;
+    private final int secondScales;
+
+    SuperBlockKernel(GgmlType type, Codec codec, int secondScales) {
+        this.type = type;
+        this.codec = codec;
+        this.blockBytes = type.blockBytes;
+        this.secondScales = secondScales;
+    }
+
+    @Override
+    public final GgmlType type() {
+        return type;
+    }
+
+    @Override
+    public final Codec codec() {
+        return codec;
+    }
+
+    /** Whether {@link #superBlock} runs at this machine's vector width. */
+    abstract boolean fused();
+
+    /**
+     * Super-block {@code blk} of a row times {@code x[col, col + 256)} into the accumulators at
+     * {@code acc[at, at + 2L)}, with {@code acc[sc, ...)} for its unpacked scales.
+     */
+    abstract void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc);
+
+    @Override
+    public final float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
+        if (!fused()) {
+            decode(w, row, n, buf, 0);
+            return Vec.dot(buf, 0, n, x, xOff);
+        }
+        Arrays.fill(buf, 0, 2 * Vec.L, 0f);
+        for (int b = 0; b < n / 256; b++) {
+            superBlock(w, row + (long) blockBytes * b, x, xOff + 256 * b, buf, 0, 64);
+        }
+        return Vec.sumStored2(buf, 0);
+    }
+
+    @Override
+    public final void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
+                           float[] y, int yA, int yB) {
+        if (!fused()) {
+            y[yA] = dot(w, a, n, x, xOff, buf);
+            y[yB] = dot(w, b, n, x, xOff, buf);
+            return;
+        }
+        Arrays.fill(buf, 0, 4 * Vec.L, 0f);
+        for (int k = 0; k < n / 256; k++) {
+            superBlock(w, a + (long) blockBytes * k, x, xOff + 256 * k, buf, 0, 64);
+            superBlock(w, b + (long) blockBytes * k, x, xOff + 256 * k, buf, 2 * Vec.L, secondScales);
+        }
+        y[yA] = Vec.sumStored2(buf, 0);
+        y[yB] = Vec.sumStored2(buf, 2 * Vec.L);
+    }
+}
