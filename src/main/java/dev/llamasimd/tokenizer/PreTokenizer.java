@@ -129,9 +129,14 @@ record PreTokenizer(String name, Path file, List<Pattern> patterns) {
         @Override
         public char charAt(int index) {
             if (--left < 0) {
-                throw new BudgetSpent();
+                spent();
             }
             return text.charAt(index);
+        }
+
+        /** Out of line, so that {@link #charAt} stays small enough to inline into every matcher node. */
+        private static void spent() {
+            throw new BudgetSpent();
         }
 
         @Override
