@@ -29,11 +29,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Q2_KKernel extends SuperBlockKernel {
 
-    /** 4^−p for group g, p = (g mod 8)/2 the bit pair its quants take (see half16). */
-    private static final FloatVector PAIR_SCALE = L == 16 ? FloatVector.fromArray(F, new float[] {
-            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
-            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
-
     Q2_KKernel() {
         super(GgmlType.Q2_K, new Q2_KCodec(), 96);
     }

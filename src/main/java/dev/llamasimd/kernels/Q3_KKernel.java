@@ -43,10 +43,6 @@ final class Q3_KKernel extends SuperBlockKernel {
             ? IntVector.fromArray(I, new int[] {0, 8, 16, 24, 0, 8, 16, 24, 4, 12, 20, 28, 4, 12, 20, 28}, 0) : null;
     private static final IntVector HIGH_SHIFT = L == 16
             ? IntVector.fromArray(I, new int[] {0, 8, 16, 24, 2, 10, 18, 26, 4, 12, 20, 28, 6, 14, 22, 30}, 0) : null;
-    /** 4^−p for group g, p = (g mod 8)/2 the bit pair its quants take (see half16). */
-    private static final FloatVector PAIR_SCALE = L == 16 ? FloatVector.fromArray(F, new float[] {
-            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
-            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
 
     Q3_KKernel() {
         super(GgmlType.Q3_K, new Q3_KCodec(), 96);

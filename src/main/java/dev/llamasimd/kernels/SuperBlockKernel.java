@@ -4,6 +4,7 @@ import dev.llamasimd.tensor.Codec;
 import dev.llamasimd.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * A K-quant kernel whose decode dot multiplies each 256-value super-block with the activations
@@ -13,15 +14,21 @@ import java.util.Arrays;
  * super-block's unpacked scales after them, at {@code 64} (and {@code secondScales}).
  */
 abstract class SuperBlockKernel implements TypeKernel {
+    /**
+     * At 16 lanes, 4^−p for group g, p = (g mod 8)/2 the bit pair its quants take in their byte:
+     * Q2_K and Q3_K leave each 2-bit pair in place, 4^p too large, and fold this into the scale.
+     */
+    static final FloatVector PAIR_SCALE = Vec.L == 16 ? FloatVector.fromArray(Vec.F, new float[] {
+            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
+            1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
+
     private final GgmlType type;
     private final Codec codec;
-    private final int blockBytes;
     private final int secondScales;
 
     SuperBlockKernel(GgmlType type, Codec codec, int secondScales) {
         this.type = type;
         this.codec = codec;
-        this.blockBytes = type.blockBytes;
         this.secondScales = secondScales;
     }
 
@@ -52,7 +59,7 @@ abstract class SuperBlockKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 2 * Vec.L, 0f);
         for (int b = 0; b < n / 256; b++) {
-            superBlock(w, row + (long) blockBytes * b, x, xOff + 256 * b, buf, 0, 64);
+            superBlock(w, row + (long) type.blockBytes * b, x, xOff + 256 * b, buf, 0, 64);
         }
         return Vec.sumStored2(buf, 0);
     }
@@ -67,8 +74,8 @@ abstract class SuperBlockKernel implements TypeKernel {
         }
         Arrays.fill(buf, 0, 4 * Vec.L, 0f);
         for (int k = 0; k < n / 256; k++) {
-            superBlock(w, a + (long) blockBytes * k, x, xOff + 256 * k, buf, 0, 64);
-            superBlock(w, b + (long) blockBytes * k, x, xOff + 256 * k, buf, 2 * Vec.L, secondScales);
+            superBlock(w, a + (long) type.blockBytes * k, x, xOff + 256 * k, buf, 0, 64);
+            superBlock(w, b + (long) type.blockBytes * k, x, xOff + 256 * k, buf, 2 * Vec.L, secondScales);
         }
         y[yA] = Vec.sumStored2(buf, 0);
         y[yB] = Vec.sumStored2(buf, 2 * Vec.L);
