@@ -1,6 +1,5 @@
 package dev.llamasimd.tokenizer;
 
-import dev.llamasimd.io.ModelFormatException;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.nio.file.Path;
 import java.util.List;
@@ -114,7 +113,7 @@ record PreTokenizer(String name, Path file, List<Pattern> patterns) {
         if (file == null) {
             return new IllegalStateException(name + " pre-tokenizer " + what);
         }
-        return new ModelFormatException(file, "key 'pre_tokenizer' " + what);
+        return HfTokenizerLoader.error(file, "pre_tokenizer", what);
     }
 
     /** The text as the matcher reads it, one read fewer left with every character. */
