@@ -9,6 +9,7 @@ import dev.llamasimd.kernels.Vec;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * The read bandwidth this process gets from memory with a given set of workers: every worker
@@ -61,6 +62,6 @@ public final class Bandwidth {
             a2 = a2.add(FloatVector.fromMemorySegment(F, buffer, off + 2 * vectorBytes, LE));
             a3 = a3.add(FloatVector.fromMemorySegment(F, buffer, off + 3 * vectorBytes, LE));
         }
-        return Vec.sum(a0.add(a1).add(a2.add(a3)));
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD); // in any order: it keeps the loads alive
     }
 }

@@ -14,8 +14,9 @@ import jdk.incubator.vector.FloatVector;
  * values are rows of {@code headDim} values, contiguous by position, in off-heap memory: float32
  * ({@link #head}) or F16/BF16 widened a chunk of positions at a time ({@link #headWidened}).
  *
- * <p>Arithmetic, the same in both: a score is one FMA chain per lane over the row, lanes folded
- * by {@link Vec#sum}, scalar tail; an output value is one FMA chain over the positions in order.
+ * <p>Arithmetic, the same in both: a score is one FMA chain per lane over the row, lanes by the
+ * fixed fold of {@link Vec#FOLD_2}, scalar tail; an output value is one FMA chain over the
+ * positions in order.
  */
 public final class Attention {
     /**
@@ -118,7 +119,11 @@ public final class Attention {
             for (int i = 0; i < upper; i += L) {
                 acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromArray(F, rows, row + i), acc);
             }
-            float s = Vec.sum(acc);
+            acc = acc.add(acc.rearrange(Vec.FOLD_2));
+            acc = acc.add(acc.rearrange(Vec.FOLD_4));
+            acc = L >= 8 ? acc.add(acc.rearrange(Vec.FOLD_8)) : acc;
+            acc = L >= 16 ? acc.add(acc.rearrange(Vec.FOLD_16)) : acc;
+            float s = acc.lane(0);
             for (int i = upper; i < headDim; i++) {
                 s = Math.fma(q[qOff + i], rows[row + i], s);
             }
@@ -171,7 +176,11 @@ public final class Attention {
         for (int i = 0; i < upper; i += L) {
             acc = FloatVector.fromArray(F, q, qOff + i).fma(FloatVector.fromMemorySegment(F, row, offset + 4L * i, LE), acc);
         }
-        float s = Vec.sum(acc);
+        acc = acc.add(acc.rearrange(Vec.FOLD_2));
+        acc = acc.add(acc.rearrange(Vec.FOLD_4));
+        acc = L >= 8 ? acc.add(acc.rearrange(Vec.FOLD_8)) : acc;
+        acc = L >= 16 ? acc.add(acc.rearrange(Vec.FOLD_16)) : acc;
+        float s = acc.lane(0);
         for (int i = upper; i < n; i++) {
             s = Math.fma(q[qOff + i], row.get(Quant.FLOAT_LE, offset + 4L * i), s);
         }

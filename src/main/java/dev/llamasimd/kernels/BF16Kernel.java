@@ -57,7 +57,7 @@ final class BF16Kernel implements TypeKernel {
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
         float s = 0f;
-        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+        if (n >= 2 * L) { // buf then holds the L lanes (folded as stored lanes: see Vec.sumStored)
             a0.add(a1).intoArray(buf, 0);
             s = Vec.sumStored(buf);
         }
@@ -93,7 +93,7 @@ final class BF16Kernel implements TypeKernel {
         }
         float sa = 0f;
         float sb = 0f;
-        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+        if (n >= 2 * L) { // buf then holds the L lanes (folded as stored lanes: see Vec.sumStored)
             a0.add(a1).intoArray(buf, 0);
             sa = Vec.sumStored(buf);
             b0.add(b1).intoArray(buf, 0);

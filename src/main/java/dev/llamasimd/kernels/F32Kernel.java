@@ -41,7 +41,7 @@ final class F32Kernel implements TypeKernel {
                     .fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
         float s = 0f;
-        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+        if (n >= 2 * L) { // buf then holds the L lanes (folded as stored lanes: see Vec.sumStored)
             a0.add(a1).intoArray(buf, 0);
             s = Vec.sumStored(buf);
         }
@@ -69,7 +69,7 @@ final class F32Kernel implements TypeKernel {
         }
         float sa = 0f;
         float sb = 0f;
-        if (n >= 2 * L) { // buf then holds the L lanes (not Vec.sum: see Vec.sumStored)
+        if (n >= 2 * L) { // buf then holds the L lanes (folded as stored lanes: see Vec.sumStored)
             a0.add(a1).intoArray(buf, 0);
             sa = Vec.sumStored(buf);
             b0.add(b1).intoArray(buf, 0);

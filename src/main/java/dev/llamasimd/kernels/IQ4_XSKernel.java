@@ -93,7 +93,7 @@ final class IQ4_XSKernel implements TypeKernel {
                 }
             }
         }
-        a0.add(a1).intoArray(buf, 0); // not Vec.sum: see Vec.sumStored
+        a0.add(a1).intoArray(buf, 0); // folded as stored lanes: see Vec.sumStored
         return Vec.sumStored(buf);
     }
 }

@@ -20,7 +20,11 @@ public final class Ops {
             FloatVector v = FloatVector.fromArray(F, x, off + i);
             acc = v.fma(v, acc);
         }
-        float s = Vec.sum(acc);
+        acc = acc.add(acc.rearrange(Vec.FOLD_2));
+        acc = acc.add(acc.rearrange(Vec.FOLD_4));
+        acc = L >= 8 ? acc.add(acc.rearrange(Vec.FOLD_8)) : acc;
+        acc = L >= 16 ? acc.add(acc.rearrange(Vec.FOLD_16)) : acc;
+        float s = acc.lane(0);
         for (int i = upper; i < n; i++) {
             s = Math.fma(x[off + i], x[off + i], s);
         }
@@ -44,7 +48,6 @@ public final class Ops {
         }
     }
 
-    /** {@code acc[off..off+n) += x[off..off+n)}. */
     /** Whether {@code x[off..off+n)} holds no NaN and no infinity ({@code v · 0} is 0 only for finite {@code v}). */
     public static boolean allFinite(float[] x, int off, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -52,13 +55,18 @@ public final class Ops {
         for (; i + L <= n; i += L) {
             acc = FloatVector.fromArray(F, x, off + i).mul(0f).add(acc);
         }
-        float s = Vec.sum(acc);
+        acc = acc.add(acc.rearrange(Vec.FOLD_2));
+        acc = acc.add(acc.rearrange(Vec.FOLD_4));
+        acc = L >= 8 ? acc.add(acc.rearrange(Vec.FOLD_8)) : acc;
+        acc = L >= 16 ? acc.add(acc.rearrange(Vec.FOLD_16)) : acc;
+        float s = acc.lane(0);
         for (; i < n; i++) {
             s += x[off + i] * 0f;
         }
         return s == 0f;
     }
 
+    /** {@code acc[off..off+n) += x[off..off+n)}. */
     public static void add(float[] acc, float[] x, int off, int n) {
         int upper = Vec.loopBound(n);
         int i = 0;

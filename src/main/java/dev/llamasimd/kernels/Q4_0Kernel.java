@@ -82,7 +82,7 @@ final class Q4_0Kernel implements TypeKernel {
                 }
             }
         }
-        a0.add(a1).intoArray(buf, 0); // not Vec.sum: see Vec.sumStored
+        a0.add(a1).intoArray(buf, 0); // folded as stored lanes: see Vec.sumStored
         return Vec.sumStored(buf);
     }
 }

@@ -17,6 +17,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_K rows (super-blocks of 256 values in 144 bytes; see {@link Q4_KCodec}): each 32 bytes of
@@ -37,21 +38,19 @@ final class Q4_KKernel extends SuperBlockKernel {
      * b[j + 4] & 15; mins j < 4 b[j + 4] & 63, j >= 4 b[j + 4] >> 4. High bits (j >= 4): b[j − 4] >> 6
      * for scales, b[j] >> 6 for mins, at bits 4-5.
      */
-    private static final VectorShuffle<Integer> SIX_BITS = shuffle(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
-    private static final IntVector SIX_SHIFT = ints(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4);
-    private static final IntVector SIX_MASK = ints(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15);
-    private static final VectorShuffle<Integer> TWO_BITS = shuffle(0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
-    private static final IntVector TWO_MASK = ints(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30);
+    private static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+    private static final VectorShuffle<Integer> SIX_BITS =
+            VectorShuffle.fromArray(I512, new int[] {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11}, 0);
+    private static final IntVector SIX_SHIFT =
+            IntVector.fromArray(I512, new int[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
+    private static final IntVector SIX_MASK =
+            IntVector.fromArray(I512, new int[] {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15}, 0);
+    private static final VectorShuffle<Integer> TWO_BITS =
+            VectorShuffle.fromArray(I512, new int[] {0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7}, 0);
+    private static final IntVector TWO_MASK =
+            IntVector.fromArray(I512, new int[] {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30}, 0);
     /** Lanes 8..15: the mins. */
     private static final VectorMask<Float> MINS = VectorMask.fromLong(FloatVector.SPECIES_512, 0xff00L);
-
-    private static VectorShuffle<Integer> shuffle(int... lanes) {
-        return VectorShuffle.fromArray(IntVector.SPECIES_512, lanes, 0);
-    }
-
-    private static IntVector ints(int... lanes) {
-        return IntVector.fromArray(IntVector.SPECIES_512, lanes, 0);
-    }
 
     Q4_KKernel() {
         super(GgmlType.Q4_K, new Q4_KCodec(), 0);

@@ -15,8 +15,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Arithmetic: {@link #decode} gives exactly the codec's values; {@link #dot} and
  * {@link #dot2} sum {@code value · x} in the single-token order of {@link Vec#dot} (pairs of
- * vectors into two accumulators, lanes folded by {@link Vec#sum}, scalar tail), so a row's
- * result is the same whether it is computed alone or beside another row.
+ * vectors into two accumulators, lanes by the fixed fold of {@link Vec#FOLD_2}, scalar tail),
+ * so a row's result is the same whether it is computed alone or beside another row.
  */
 public interface TypeKernel {
     /** The weight type. */

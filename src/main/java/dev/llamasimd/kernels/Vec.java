@@ -48,14 +48,27 @@ public final class Vec {
             ByteVector.fromArray(B16, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7}, 0);
 
     /*
-     * The fixed pairwise reduction: lane i += lane (i + L/2), then L/4, L/8, L/16. The shuffles are
-     * constants, one field each, so that C2 intrinsifies every step (a shuffle read from an array
-     * is not a constant, and then the sum runs in Java and boxes).
+     * The fixed pairwise reduction of a vector's lanes: lane i += lane (i + L/2), then L/4, L/8,
+     * L/16 (a step whose shift is 0 at this width is skipped), then lane 0. Each kernel writes it
+     * out where it sums, in these five lines, instead of calling a helper with its vector:
+     *
+     *     acc = acc.add(acc.rearrange(FOLD_2));
+     *     acc = acc.add(acc.rearrange(FOLD_4));
+     *     acc = L >= 8 ? acc.add(acc.rearrange(FOLD_8)) : acc;
+     *     acc = L >= 16 ? acc.add(acc.rearrange(FOLD_16)) : acc;
+     *     float s = acc.lane(0);
+     *
+     * A vector passed to a method C2 does not inline is boxed on the heap, and C2 stops inlining
+     * where a caller grows large (Llama.forward inlines RMSNorm; when it had called a sum helper,
+     * some of its compilations boxed the accumulator of every row). No method of ours takes or
+     * returns a vector (VectorBoundaryTest). The shuffles are constants, one field each, so that
+     * C2 intrinsifies every step (a shuffle read from an array is not a constant, and then the
+     * sum runs in Java and boxes). {@link #sumStored2} folds stored lanes in the same order.
      */
-    private static final VectorShuffle<Float> FOLD_2 = fold(2);
-    private static final VectorShuffle<Float> FOLD_4 = fold(4);
-    private static final VectorShuffle<Float> FOLD_8 = fold(8);
-    private static final VectorShuffle<Float> FOLD_16 = fold(16);
+    static final VectorShuffle<Float> FOLD_2 = VectorShuffle.fromOp(F, i -> (i + L / 2) % L);
+    static final VectorShuffle<Float> FOLD_4 = VectorShuffle.fromOp(F, i -> (i + L / 4) % L);
+    static final VectorShuffle<Float> FOLD_8 = VectorShuffle.fromOp(F, i -> (i + L / 8) % L);
+    static final VectorShuffle<Float> FOLD_16 = VectorShuffle.fromOp(F, i -> (i + L / 16) % L);
 
     private Vec() {}
 
@@ -72,31 +85,9 @@ public final class Vec {
         return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.min(b, preferred)));
     }
 
-    /** Lane i takes lane (i + L/divisor) mod L (the identity where L/divisor is 0: that step is skipped). */
-    private static VectorShuffle<Float> fold(int divisor) {
-        int shift = L / divisor;
-        return VectorShuffle.fromOp(F, i -> (i + shift) % L);
-    }
-
-    /**
-     * Sum of the lanes in a fixed pairwise order, the same in the interpreter, C1 and C2
-     * ({@code reduceLanes(ADD)} leaves its order unspecified, so its result may change with the JIT).
-     */
-    public static float sum(FloatVector v) {
-        v = v.add(v.rearrange(FOLD_2));
-        v = v.add(v.rearrange(FOLD_4));
-        if (L >= 8) {
-            v = v.add(v.rearrange(FOLD_8));
-        }
-        if (L >= 16) {
-            v = v.add(v.rearrange(FOLD_16));
-        }
-        return v.lane(0);
-    }
-
     /**
      * The dot product of {@code w[wOff..wOff+n)} and {@code x[xOff..xOff+n)} in the single-token
-     * order: pairs of vectors into two accumulators, lanes summed by {@link #sum}, scalar tail.
+     * order: pairs of vectors into two accumulators, lanes summed by the fixed fold ({@link #FOLD_2}), scalar tail.
      */
     static float dot(float[] w, int wOff, int n, float[] x, int xOff) {
         FloatVector a0 = FloatVector.zero(F);
@@ -106,7 +97,12 @@ public final class Vec {
             a0 = FloatVector.fromArray(F, w, wOff + i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
             a1 = FloatVector.fromArray(F, w, wOff + i + L).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
-        float s = sum(a0.add(a1));
+        FloatVector acc = a0.add(a1);
+        acc = acc.add(acc.rearrange(FOLD_2));
+        acc = acc.add(acc.rearrange(FOLD_4));
+        acc = L >= 8 ? acc.add(acc.rearrange(FOLD_8)) : acc;
+        acc = L >= 16 ? acc.add(acc.rearrange(FOLD_16)) : acc;
+        float s = acc.lane(0);
         for (; i < n; i++) {
             s = Math.fma(w[wOff + i], x[xOff + i], s);
         }
@@ -119,15 +115,10 @@ public final class Vec {
     }
 
     /**
-     * {@link #sum} of the vector whose lanes were stored in {@code lanes[0..L)} (which it
-     * overwrites), in the same order, so bit for bit the same. For kernels so large that C2 may
-     * stop inlining before their last call: a vector passed to a method C2 did not inline is
-     * boxed on the heap, an array store is not.
-     */
-    /**
-     * {@link #sum} of {@code a0 + a1} whose lanes were stored in {@code acc[at..at+L)} and
-     * {@code acc[at+L..at+2L)} (overwritten): the two accumulators of a kernel that keeps them
-     * in an array between calls, bit for bit what {@code sum(a0.add(a1))} gives.
+     * The fixed pairwise fold (see {@link #FOLD_2}) of {@code a0 + a1}, whose lanes were stored
+     * in {@code acc[at..at+L)} and {@code acc[at+L..at+2L)} (overwritten): the two accumulators
+     * of a kernel that keeps them in an array between calls, bit for bit what folding the vector
+     * {@code a0.add(a1)} gives.
      */
     static float sumStored2(float[] acc, int at) {
         for (int i = 0; i < L; i++) {
@@ -136,11 +127,16 @@ public final class Vec {
         return fold(acc, at);
     }
 
+    /**
+     * The fixed pairwise fold of the vector whose lanes were stored in {@code lanes[0..L)}
+     * (overwritten), bit for bit what the vector fold gives: for kernels whose accumulators
+     * already pass through an array.
+     */
     static float sumStored(float[] lanes) {
         return fold(lanes, 0);
     }
 
-    /** {@link #sum}'s pairwise order over the L lanes stored at {@code lanes[at..at+L)}. */
+    /** The pairwise order over the L lanes stored at {@code lanes[at..at+L)}. */
     private static float fold(float[] lanes, int at) {
         for (int h = L / 2; h >= 1; h /= 2) {
             for (int i = 0; i < h; i++) {

@@ -8,6 +8,7 @@ import dev.llamasimd.tensor.GgmlType;
 import dev.llamasimd.tensor.Quant;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -294,8 +295,9 @@ class KernelPropertiesTest {
     }
 
     /**
-     * {@link Vec#sum} is the fixed pairwise fold (lane i += lane i + L/2, then L/4, ...) bit for
-     * bit, on lanes of mixed signs and magnitudes 2^-20..2^20, where float addition is far from
+     * The kernels' lane fold ({@link Vec#FOLD_2}; here the one {@link Vec#dot} writes out) is
+     * the fixed pairwise fold (lane i += lane i + L/2, then L/4, ...) bit for bit, on lanes of
+     * mixed signs and magnitudes 2^-20..2^20, where float addition is far from
      * associative and another order (left to right, or the JIT's {@code reduceLanes}) rounds
      * differently.
      */
@@ -307,7 +309,7 @@ class KernelPropertiesTest {
             lanes[i] = (float) ((rnd.nextBoolean() ? 1 : -1) * (1 + rnd.nextDouble()) * Math.scalb(1.0, rnd.nextInt(41) - 20));
         }
         assertEquals(Float.floatToRawIntBits(pairwise(lanes)),
-                Float.floatToRawIntBits(Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, lanes, 0))));
+                Float.floatToRawIntBits(folded(lanes)));
     }
 
     /**
@@ -334,7 +336,15 @@ class KernelPropertiesTest {
         assertEquals(0x1p-23f, pairwise(lanes));
         assertEquals(0x1p-24f, leftToRight);
         assertEquals(0x1p-24f, adjacent[0]);
-        assertEquals(0x1p-23f, Vec.sum(jdk.incubator.vector.FloatVector.fromArray(Vec.F, lanes, 0)));
+        assertEquals(0x1p-23f, folded(lanes));
+    }
+
+    /** {@link Vec#dot} of the lanes then L zeros with ones: its accumulators hold the lanes exactly, then the fold. */
+    private static float folded(float[] lanes) {
+        float[] w = Arrays.copyOf(lanes, 2 * Vec.L);
+        float[] ones = new float[2 * Vec.L];
+        Arrays.fill(ones, 1f);
+        return Vec.dot(w, 0, w.length, ones, 0);
     }
 
     /** The reference fold, written out: lane i += lane i + h for h = L/2, L/4, ..., 1. */
