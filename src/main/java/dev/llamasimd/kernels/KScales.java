@@ -43,9 +43,11 @@ final class KScales {
     /**
      * Q3_K: the signed scale ({@code −32..31}) of 16-value group {@code k} from the 12 bytes at
      * {@code s}: its low 4 bits are a nibble of bytes 0..7, its high 2 bits a pair of bytes 8..11.
+     * Without a branch: one on {@code k < 8} in decode's group loop made C2 recompile decode a
+     * hundred times over (a profile_predicate trap at every turn).
      */
     static int scaleQ3(MemorySegment w, long s, int k) {
-        int low = k < 8 ? u8(w, s + k) & 0xf : u8(w, s + k - 8) >> 4;
+        int low = (u8(w, s + (k & 7)) >> (4 * (k >> 3))) & 0xf;
         int high = (u8(w, s + 8 + k % 4) >> (2 * (k / 4))) & 3;
         return (low | high << 4) - 32;
     }
