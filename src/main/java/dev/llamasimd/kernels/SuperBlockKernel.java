@@ -9,11 +9,11 @@ import jdk.incubator.vector.FloatVector;
 /**
  * A K-quant kernel whose decode dot multiplies each 256-value super-block with the activations
  * as it unpacks it ({@link #superBlock}), where the vector width allows ({@link #fused}); else it
- * widens the row with {@link #decode} and multiplies it as an array. The scratch buffer holds the
+ * widens the row as its base does ({@link WidenedKernel#dot}). The scratch buffer holds the
  * two accumulators of a row at {@code [0, 2L)} (the second row's at {@code [2L, 4L)}) and the
  * super-block's unpacked scales after them, at {@code 64} (and {@code secondScales}).
  */
-abstract class SuperBlockKernel implements TypeKernel {
+abstract class SuperBlockKernel extends WidenedKernel {
     /**
      * At 16 lanes, 4^−p for group g, p = (g mod 8)/2 the bit pair its quants take in their byte:
      * Q2_K and Q3_K leave each 2-bit pair in place, 4^p too large, and fold this into the scale.
@@ -22,24 +22,11 @@ abstract class SuperBlockKernel implements TypeKernel {
             1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f,
             1f, 1f, 0x1p-2f, 0x1p-2f, 0x1p-4f, 0x1p-4f, 0x1p-6f, 0x1p-6f}, 0) : null;
 
-    private final GgmlType type;
-    private final Codec codec;
     private final int secondScales;
 
     SuperBlockKernel(GgmlType type, Codec codec, int secondScales) {
-        this.type = type;
-        this.codec = codec;
+        super(type, codec);
         this.secondScales = secondScales;
-    }
-
-    @Override
-    public final GgmlType type() {
-        return type;
-    }
-
-    @Override
-    public final Codec codec() {
-        return codec;
     }
 
     /** Whether {@link #superBlock} runs at this machine's vector width. */
@@ -54,12 +41,12 @@ abstract class SuperBlockKernel implements TypeKernel {
     @Override
     public final float dot(MemorySegment w, long row, int n, float[] x, int xOff, float[] buf) {
         if (!fused()) {
-            decode(w, row, n, buf, 0);
-            return Vec.dot(buf, 0, n, x, xOff);
+            return super.dot(w, row, n, x, xOff, buf);
         }
+        int blockBytes = type().blockBytes;
         Arrays.fill(buf, 0, 2 * Vec.L, 0f);
         for (int b = 0; b < n / 256; b++) {
-            superBlock(w, row + (long) type.blockBytes * b, x, xOff + 256 * b, buf, 0, 64);
+            superBlock(w, row + (long) blockBytes * b, x, xOff + 256 * b, buf, 0, 64);
         }
         return Vec.sumStored2(buf, 0);
     }
@@ -68,14 +55,15 @@ abstract class SuperBlockKernel implements TypeKernel {
     public final void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
                            float[] y, int yA, int yB) {
         if (!fused()) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
+            y[yA] = super.dot(w, a, n, x, xOff, buf);
+            y[yB] = super.dot(w, b, n, x, xOff, buf);
             return;
         }
+        int blockBytes = type().blockBytes;
         Arrays.fill(buf, 0, 4 * Vec.L, 0f);
         for (int k = 0; k < n / 256; k++) {
-            superBlock(w, a + (long) type.blockBytes * k, x, xOff + 256 * k, buf, 0, 64);
-            superBlock(w, b + (long) type.blockBytes * k, x, xOff + 256 * k, buf, 2 * Vec.L, secondScales);
+            superBlock(w, a + (long) blockBytes * k, x, xOff + 256 * k, buf, 0, 64);
+            superBlock(w, b + (long) blockBytes * k, x, xOff + 256 * k, buf, 2 * Vec.L, secondScales);
         }
         y[yA] = Vec.sumStored2(buf, 0);
         y[yB] = Vec.sumStored2(buf, 2 * Vec.L);
