@@ -4,6 +4,7 @@ import static dev.llamasimd.kernels.Vec.F;
 import static dev.llamasimd.kernels.Vec.L;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Element-wise and row-wise float32 kernels of the transformer block: RMSNorm and the residual
@@ -55,11 +56,8 @@ public final class Ops {
         for (; i + L <= n; i += L) {
             acc = FloatVector.fromArray(F, x, off + i).mul(0f).add(acc);
         }
-        acc = acc.add(acc.rearrange(Vec.FOLD_2));
-        acc = acc.add(acc.rearrange(Vec.FOLD_4));
-        acc = L >= 8 ? acc.add(acc.rearrange(Vec.FOLD_8)) : acc;
-        acc = L >= 16 ? acc.add(acc.rearrange(Vec.FOLD_16)) : acc;
-        float s = acc.lane(0);
+        // lanes of ±0 and NaN: any order of adding them gives NaN or ±0 alike
+        float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             s += x[off + i] * 0f;
         }
