@@ -57,6 +57,7 @@ public final class Benchmark {
 
     /**
      * @param prefillTokensPerSecond prompt length → median tokens/s
+     * @param generate               tokens each decode run generated, from an empty context
      * @param firstTokenMillis       prompt length → median time to the first token's logits
      * @param warmUpMillis           time {@link WarmUp} took, 0 without it
      * @param coldPrefillTokensPerSecond the very first prefill of the first prompt length (unwarmed, unless warmed up)
@@ -68,7 +69,7 @@ public final class Benchmark {
      *                               cache's type) at half the generated length
      */
     public record Result(String model, String jdk, String species, int threads, boolean useKvCache,
-                         CacheType cacheType, long loadMillis,
+                         CacheType cacheType, int generate, long loadMillis,
                          long warmUpMillis, Map<Integer, Double> prefillTokensPerSecond, Map<Integer, Double> firstTokenMillis,
                          double coldPrefillTokensPerSecond, double decodeTokensPerSecond, long peakRssBytes,
                          double allocBytesPerToken, double warmUpAllocBytesPerToken, double bandwidthBytesPerSecond,
@@ -155,7 +156,7 @@ public final class Benchmark {
                     double bandwidth = Bandwidth.measure(parallel, 1L << 30, 5);
                     long perToken = bytesPerToken(llama, 1 + o.generate() / 2, o.cacheType());
                     return new Result(path.toString(), Runtime.version().toString(), Vec.F.toString(), threads,
-                            o.useKvCache(), o.cacheType(), loadMillis, warmUpMillis, prefill, ttft, cold, decode, rss,
+                            o.useKvCache(), o.cacheType(), o.generate(), loadMillis, warmUpMillis, prefill, ttft, cold, decode, rss,
                             timedPerToken(allocated, o.generate()), (double) allocated[0] / o.generate(), bandwidth, perToken);
                 }
             }

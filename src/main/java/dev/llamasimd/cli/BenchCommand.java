@@ -3,6 +3,7 @@ package dev.llamasimd.cli;
 import dev.llamasimd.bench.Benchmark;
 import dev.llamasimd.bench.ConcurrencyBench;
 import dev.llamasimd.bench.ContextSweep;
+import dev.llamasimd.bench.LlamaBenchComparison;
 import dev.llamasimd.generate.LlamaModel;
 import dev.llamasimd.generate.Scheduler;
 import dev.llamasimd.io.Json;
@@ -13,6 +14,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +37,8 @@ import picocli.CommandLine.Option;
             "warm-up run beside them), the in-process read",
             "bandwidth, and decode efficiency = tokens/s x bytes per token / bandwidth.",
             "With --sweep-context, also writes ms/token against context length,",
-            "with and without the KV cache, as CSV and SVG."
+            "with and without the KV cache, as CSV and SVG. With --compare-to, also",
+            "prints each test of a llama.cpp llama-bench result beside this run's."
         })
 final class BenchCommand implements Callable<Integer> {
 
@@ -77,6 +81,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--sweep-max", paramLabel = "N", defaultValue = "1024", description = "longest context of the sweep, at most the model's (default: ${DEFAULT-VALUE})")
     int sweepMax;
 
+    @Option(names = "--compare-to", paramLabel = "FILE",
+            description = "a llama-bench result (llama-bench -o json or -o jsonl): prints its ppN and tgN tests beside this run's"
+                    + " with the ratio llama-simd / llama.cpp; --prompt, --gen and --threads default to the file's")
+    Path compareTo;
+
     @Option(names = "--concurrency", split = ",", paramLabel = "C",
             description = "instead: C streams at once on the scheduler for each C (e.g. 1,2,4,8,16), each a prompt of the"
                     + " first --prompt length (32 unless given) and --gen tokens; prints aggregate decode tokens/s, per-token"
@@ -87,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        LlamaBenchComparison.Baseline baseline = compareTo == null ? null : baseline(err);
         int threads = modelOptions.threads(spec);
         // awaited: the timed check must not share the processors with the timed runs
         Startup.simd(err, true, simd.requireSimd);
@@ -101,12 +111,51 @@ final class BenchCommand implements Callable<Integer> {
             err.println("bench: " + step);
             err.flush();
         });
-        out.println(json ? json(r) : table(r));
+        LlamaBenchComparison.Comparison vs = baseline == null ? null : LlamaBenchComparison.compare(r, baseline);
+        if (json) {
+            String o = json(r);
+            out.println(vs == null ? o : o.substring(0, o.length() - 1) + ", \"compare_to\": " + LlamaBenchComparison.json(vs) + "}");
+        } else {
+            out.println(table(r));
+            if (vs != null) {
+                out.println(LlamaBenchComparison.table(vs));
+            }
+        }
         if (sweep) {
             sweep(err);
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Reads {@code --compare-to} before anything is measured, and takes from it the prompt lengths,
+     * the generated length and the thread count the user did not give.
+     */
+    private LlamaBenchComparison.Baseline baseline(PrintWriter err) {
+        if (concurrency != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--compare-to and --concurrency do not go together");
+        }
+        LlamaBenchComparison.Baseline b = LlamaBenchComparison.read(compareTo);
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        List<String> taken = new ArrayList<>();
+        if (!parsed.hasMatchedOption("--prompt") && b.promptLengths().length > 0) {
+            prompts = b.promptLengths();
+            taken.add("--prompt " + Arrays.stream(prompts).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+        }
+        if (!parsed.hasMatchedOption("--gen") && b.generate() > 0) {
+            gen = b.generate();
+            taken.add("--gen " + gen);
+        }
+        if (!parsed.hasMatchedOption("--threads") && b.threads() > 0) {
+            modelOptions.threads = b.threads();
+            taken.add("--threads " + b.threads());
+        }
+        if (!taken.isEmpty()) {
+            err.println("bench: from " + compareTo.getFileName() + ": " + String.join(" ", taken));
+            err.flush();
+        }
+        return b;
     }
 
     private int concurrency(PrintWriter out, PrintWriter err, int threads) throws InterruptedException {

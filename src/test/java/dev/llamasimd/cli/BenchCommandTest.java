@@ -74,6 +74,44 @@ class BenchCommandTest {
     }
 
     @Test
+    void compareToTakesTheFilesTestsAndPrintsTheRatios(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("llama-bench.jsonl");
+        Files.writeString(f, """
+                {"build_commit": "de3ff81", "build_number": 6794, "model_filename": "tiny-kjv-Q8_0.gguf", "n_threads": 2, "n_prompt": 6, "n_gen": 0, "n_depth": 0, "avg_ts": 500.0, "samples_ts": [ 400.0, 500.0, 600.0 ]}
+                {"build_commit": "de3ff81", "build_number": 6794, "model_filename": "tiny-kjv-Q8_0.gguf", "n_threads": 2, "n_prompt": 0, "n_gen": 3, "n_depth": 0, "avg_ts": 250.0, "samples_ts": [ 250.0 ]}
+                """);
+        Run r = run("bench", "--model", MODEL, "--repeat", "1", "--compare-to", f.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("bench: from llama-bench.jsonl: --prompt 6 --gen 3 --threads 2"), r.err());
+        Json.Obj o = Json.parseObject(r.out());
+        assertEquals(2, o.getInt("threads"));
+        double pp6 = o.getObject("prefill_tokens_per_s").getDouble("6");
+        List<Json.Obj> tests = o.getObject("compare_to").getObjectList("tests");
+        assertEquals(2, tests.size(), r.out());
+        assertEquals("pp6", tests.get(0).getString("test"));
+        assertEquals(pp6, tests.get(0).getDouble("llama_simd_tokens_per_s"), 1e-3);
+        assertEquals(500.0, tests.get(0).getDouble("llama_cpp_tokens_per_s"));
+        assertEquals(pp6 / 500.0, tests.get(0).getDouble("ratio"), 1e-3);
+        assertEquals("tg3", tests.get(1).getString("test"));
+        assertEquals(o.getDouble("decode_tokens_per_s"), tests.get(1).getDouble("llama_simd_tokens_per_s"), 1e-3);
+
+        Run table = run("bench", "--model", MODEL, "--prompt", "4", "--gen", "3", "--repeat", "1", "--threads", "1",
+                "--compare-to", f.toString());
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("vs llama.cpp  " + f + ", de3ff81 (build 6794)"), table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.matches("tg3 +[0-9.]+ +250\\.00 +[0-9.]+")), table.out());
+        assertTrue(table.out().contains("not compared: pp6: this run did not prefill 6 tokens"), table.out());
+        assertTrue(table.out().contains("note: llama-bench ran 2 threads, this run 1"), table.out());
+
+        Files.writeString(f, "[{\"n_prompt\": 512}]");
+        Run bad = run("bench", "--model", MODEL, "--compare-to", f.toString());
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("error: " + f + ": test 1: key 'n_gen' is missing"), bad.err());
+        assertTrue(bad.err().lines().noneMatch(l -> l.startsWith("bench: prefill")), "nothing was measured: " + bad.err());
+        assertEquals(2, run("bench", "--model", MODEL, "--compare-to", f.toString(), "--concurrency", "1,2").exit());
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() {
         assertEquals(2, run("bench", "--model", MODEL, "--gen", "0").exit());
         assertEquals(2, run("bench", "--model", MODEL, "--prompt", "0").exit());
