@@ -81,6 +81,26 @@ class LlamaBenchComparisonTest {
         assertTrue(json.contains("\"test\": \"pp512\", \"llama_simd_tokens_per_s\": 62.320, \"llama_cpp_tokens_per_s\": 77.900, \"ratio\": 0.8000"), json);
     }
 
+    /** llama-bench's own output, unedited (see the README beside it): every field it writes, read as --compare-to reads it. */
+    @Test
+    void realLlamaBenchOutput() throws Exception {
+        Path f = Path.of(LlamaBenchComparisonTest.class.getResource("llama-bench-v0.5.0-llama-3.2-1b-Q4_0.json").toURI());
+        LlamaBenchComparison.Baseline b = LlamaBenchComparison.read(f);
+        assertEquals("de3ff81 (build 1)", b.build());
+        assertEquals(List.of("pp512", "tg128"), b.tests().stream().map(LlamaBenchComparison.Test::name).toList());
+        assertEquals(73.9202, b.tests().get(0).tokensPerSecond(), 1e-12, "median of 71.7023, 74.9969, 73.9202");
+        assertEquals(14.2303, b.tests().get(1).tokensPerSecond(), 1e-12, "median of 13.5722, 14.7643, 14.2303");
+        assertArrayEquals(new int[] {512}, b.promptLengths());
+        assertEquals(128, b.generate());
+        assertEquals(2, b.threads());
+        LlamaBenchComparison.Comparison c = LlamaBenchComparison.compare(
+                result("/tmp/l1b-Q4_0.gguf", 2, 128, true, new LinkedHashMap<>(Map.of(512, 39.23))), b);
+        assertEquals(List.of(new LlamaBenchComparison.Row("pp512", 39.23, 73.9202), new LlamaBenchComparison.Row("tg128", 12.5, 14.2303)),
+                c.rows());
+        assertEquals(List.of(), c.notCompared());
+        assertEquals(List.of(), c.notes());
+    }
+
     @Test
     void jsonlAndWhatDiffersBetweenTheRuns(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("llama-bench.jsonl");
