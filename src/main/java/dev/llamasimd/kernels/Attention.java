@@ -8,6 +8,8 @@ import dev.llamasimd.tensor.Quant;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Scaled dot-product attention of one query head over a run of cached positions. Keys and
@@ -15,8 +17,8 @@ import jdk.incubator.vector.FloatVector;
  * ({@link #head}) or F16/BF16 widened a chunk of positions at a time ({@link #headWidened}).
  *
  * <p>Arithmetic, the same in both: a score is one FMA chain per lane over the row, lanes by the
- * fixed fold of {@link Vec#FOLD_2}, scalar tail; an output value is one FMA chain over the
- * positions in order.
+ * fixed fold of {@link Vec#FOLD_2} (sixteen positions' folds at once where the lanes allow, in
+ * the same tree), scalar tail; an output value is one FMA chain over the positions in order.
  */
 public final class Attention {
     /**
@@ -24,6 +26,23 @@ public final class Attention {
      * scratch. 4 measured slower; 16, 32 and 64 alike (JMH {@code AttentionBenchmarks}).
      */
     public static final int CHUNK = 16;
+
+    /*
+     * Sixteen positions' lane sums at once (16 lanes): the fold of {@link Vec#FOLD_2} pairs lane i
+     * with lane i + 8, then + 4, + 2, + 1. Here each step adds two positions' accumulators into
+     * one vector, position A's pairs in the lanes whose bit d is clear, position B's in the others:
+     * A.blend(B, bit d) + B.blend(A, bit d) swapped across bit d. After the four steps lane j
+     * holds position j's sum, added in the fold's tree (some additions with their operands
+     * swapped, which gives the same float): 60 vector operations where sixteen folds take 144.
+     */
+    private static final VectorMask<Float> BIT8 = VectorMask.fromLong(F, 0xFF00L);
+    private static final VectorMask<Float> BIT4 = VectorMask.fromLong(F, 0xF0F0L);
+    private static final VectorMask<Float> BIT2 = VectorMask.fromLong(F, 0xCCCCL);
+    private static final VectorMask<Float> BIT1 = VectorMask.fromLong(F, 0xAAAAL);
+    private static final VectorShuffle<Float> SWAP8 = VectorShuffle.fromOp(F, i -> (i ^ 8) & (L - 1));
+    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromOp(F, i -> (i ^ 4) & (L - 1));
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(F, i -> (i ^ 2) & (L - 1));
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F, i -> (i ^ 1) & (L - 1));
 
     private Attention() {}
 
@@ -85,9 +104,10 @@ public final class Attention {
      * bit what {@link #head} gives over the widened values: the same order of every sum. The
      * rows are widened by the type's own row kernel (F16: a plain {@link Float#float16ToFloat}
      * loop, which C2 compiles to {@code vcvtph2ps}; BF16: each value shifted into a float's upper
-     * half). Measured against {@link #head} on one thread (AVX-512): 10-30 % slower while a head's
-     * keys and values fit the L2 cache (1024 positions), as fast at 16384 positions of 64 and
-     * 1.5× faster at 16384 of 128, where it reads half the bytes.
+     * half). At 16 lanes a full chunk's 16 scores are summed together ({@link #scores16}). Measured
+     * on one thread (AVX-512, head of 64): F16 over 512 positions 17-20 µs, 4096 positions
+     * 153-179 µs, where {@link #head} takes 17-21 and 198-213 (before the chunk's scores were
+     * summed together: 22-25 and 182-190).
      *
      * @param kBase byte offset of position 0's key row for this KV head ({@code vBase} likewise)
      */
@@ -112,6 +132,10 @@ public final class Attention {
 
     /** {@code scores[at + j] = q · rows[j] · scale} for the {@code n} widened key rows, in {@link #dot}'s order. */
     private static void scores(float[] q, int qOff, float[] rows, int n, int headDim, float scale, float[] scores, int at) {
+        if (L == 16 && n == 16) {
+            scores16(q, qOff, rows, headDim, scale, scores, at);
+            return;
+        }
         int upper = Vec.loopBound(headDim);
         for (int j = 0; j < n; j++) {
             int row = j * headDim;
@@ -126,6 +150,73 @@ public final class Attention {
             float s = acc.lane(0);
             for (int i = upper; i < headDim; i++) {
                 s = Math.fma(q[qOff + i], rows[row + i], s);
+            }
+            scores[at + j] = s * scale;
+        }
+    }
+
+    /** {@link #scores} of 16 widened key rows at 16 lanes: bit for bit sixteen {@link #dot}s, lanes summed together. */
+    private static void scores16(float[] q, int qOff, float[] rows, int headDim, float scale, float[] scores, int at) {
+        int upper = Vec.loopBound(headDim);
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
+        FloatVector a8 = a0;
+        FloatVector a9 = a0;
+        FloatVector a10 = a0;
+        FloatVector a11 = a0;
+        FloatVector a12 = a0;
+        FloatVector a13 = a0;
+        FloatVector a14 = a0;
+        FloatVector a15 = a0;
+        for (int i = 0; i < upper; i += L) {
+            FloatVector x = FloatVector.fromArray(F, q, qOff + i);
+            a0 = x.fma(FloatVector.fromArray(F, rows, i), a0);
+            a1 = x.fma(FloatVector.fromArray(F, rows, 1 * headDim + i), a1);
+            a2 = x.fma(FloatVector.fromArray(F, rows, 2 * headDim + i), a2);
+            a3 = x.fma(FloatVector.fromArray(F, rows, 3 * headDim + i), a3);
+            a4 = x.fma(FloatVector.fromArray(F, rows, 4 * headDim + i), a4);
+            a5 = x.fma(FloatVector.fromArray(F, rows, 5 * headDim + i), a5);
+            a6 = x.fma(FloatVector.fromArray(F, rows, 6 * headDim + i), a6);
+            a7 = x.fma(FloatVector.fromArray(F, rows, 7 * headDim + i), a7);
+            a8 = x.fma(FloatVector.fromArray(F, rows, 8 * headDim + i), a8);
+            a9 = x.fma(FloatVector.fromArray(F, rows, 9 * headDim + i), a9);
+            a10 = x.fma(FloatVector.fromArray(F, rows, 10 * headDim + i), a10);
+            a11 = x.fma(FloatVector.fromArray(F, rows, 11 * headDim + i), a11);
+            a12 = x.fma(FloatVector.fromArray(F, rows, 12 * headDim + i), a12);
+            a13 = x.fma(FloatVector.fromArray(F, rows, 13 * headDim + i), a13);
+            a14 = x.fma(FloatVector.fromArray(F, rows, 14 * headDim + i), a14);
+            a15 = x.fma(FloatVector.fromArray(F, rows, 15 * headDim + i), a15);
+        }
+        FloatVector b0 = a0.blend(a8, BIT8).add(a8.blend(a0, BIT8).rearrange(SWAP8));
+        FloatVector b1 = a1.blend(a9, BIT8).add(a9.blend(a1, BIT8).rearrange(SWAP8));
+        FloatVector b2 = a2.blend(a10, BIT8).add(a10.blend(a2, BIT8).rearrange(SWAP8));
+        FloatVector b3 = a3.blend(a11, BIT8).add(a11.blend(a3, BIT8).rearrange(SWAP8));
+        FloatVector b4 = a4.blend(a12, BIT8).add(a12.blend(a4, BIT8).rearrange(SWAP8));
+        FloatVector b5 = a5.blend(a13, BIT8).add(a13.blend(a5, BIT8).rearrange(SWAP8));
+        FloatVector b6 = a6.blend(a14, BIT8).add(a14.blend(a6, BIT8).rearrange(SWAP8));
+        FloatVector b7 = a7.blend(a15, BIT8).add(a15.blend(a7, BIT8).rearrange(SWAP8));
+        FloatVector c0 = b0.blend(b4, BIT4).add(b4.blend(b0, BIT4).rearrange(SWAP4));
+        FloatVector c1 = b1.blend(b5, BIT4).add(b5.blend(b1, BIT4).rearrange(SWAP4));
+        FloatVector c2 = b2.blend(b6, BIT4).add(b6.blend(b2, BIT4).rearrange(SWAP4));
+        FloatVector c3 = b3.blend(b7, BIT4).add(b7.blend(b3, BIT4).rearrange(SWAP4));
+        FloatVector d0 = c0.blend(c2, BIT2).add(c2.blend(c0, BIT2).rearrange(SWAP2));
+        FloatVector d1 = c1.blend(c3, BIT2).add(c3.blend(c1, BIT2).rearrange(SWAP2));
+        FloatVector sums = d0.blend(d1, BIT1).add(d1.blend(d0, BIT1).rearrange(SWAP1));
+        if (upper == headDim) {
+            sums.mul(scale).intoArray(scores, at);
+            return;
+        }
+        sums.intoArray(scores, at);
+        for (int j = 0; j < 16; j++) {
+            float s = scores[at + j];
+            for (int i = upper; i < headDim; i++) {
+                s = Math.fma(q[qOff + i], rows[j * headDim + i], s);
             }
             scores[at + j] = s * scale;
         }
