@@ -5,7 +5,6 @@ import dev.llamasimd.io.JsonException;
 import dev.llamasimd.io.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,21 +89,21 @@ public final class LlamaBenchComparison {
      * @throws UncheckedIOException if the file cannot be read
      */
     public static Baseline read(Path path) {
-        String text;
+        byte[] bytes;
         try {
             long size = Files.size(path);
             if (size > MAX_BYTES) {
                 throw new ModelFormatException(path, "is " + size + " bytes, not a llama-bench result (at most "
                         + MAX_BYTES + ")");
             }
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         }
+        String text = Json.utf8(bytes, path);
         List<Object> values = new ArrayList<>();
-        String trimmed = text.strip();
-        if (trimmed.startsWith("[")) {
-            Object top = Json.parse(path);
+        if (text.strip().startsWith("[")) {
+            Object top = Json.parse(text, path);
             if (!(top instanceof List<?> list)) {
                 throw new ModelFormatException(path, "is not a JSON array of llama-bench tests");
             }
@@ -154,8 +153,8 @@ public final class LlamaBenchComparison {
             throw new JsonException("n_prompt " + prompt + ", n_gen " + generate + ", n_depth " + depth
                     + ": not a llama-bench test");
         }
-        double rate = o.optList("samples_ts") == null || o.getList("samples_ts").isEmpty()
-                ? o.getDouble("avg_ts") : median(o.getList("samples_ts"));
+        List<Object> samples = o.optList("samples_ts");
+        double rate = samples == null || samples.isEmpty() ? o.getDouble("avg_ts") : median(samples);
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw new JsonException("tokens/s " + rate + " is not a positive number");
         }

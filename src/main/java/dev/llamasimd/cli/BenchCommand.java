@@ -113,8 +113,7 @@ final class BenchCommand implements Callable<Integer> {
         });
         LlamaBenchComparison.Comparison vs = baseline == null ? null : LlamaBenchComparison.compare(r, baseline);
         if (json) {
-            String o = json(r);
-            out.println(vs == null ? o : o.substring(0, o.length() - 1) + ", \"compare_to\": " + LlamaBenchComparison.json(vs) + "}");
+            out.println(json(r, vs));
         } else {
             out.println(table(r));
             if (vs != null) {
@@ -235,7 +234,8 @@ final class BenchCommand implements Callable<Integer> {
         return b.toString().stripTrailing();
     }
 
-    static String json(Benchmark.Result r) {
+    /** The result as one JSON object, with {@code vs} (when not null) as its {@code compare_to} member. */
+    static String json(Benchmark.Result r, LlamaBenchComparison.Comparison vs) {
         String prefill = r.prefillTokensPerSecond().entrySet().stream()
                 .map(e -> String.format(Locale.ROOT, "\"%d\": %.3f", e.getKey(), e.getValue()))
                 .collect(Collectors.joining(", ", "{", "}"));
@@ -247,10 +247,11 @@ final class BenchCommand implements Callable<Integer> {
                         + "\"cold_prefill_tokens_per_s\": %.3f, \"decode_tokens_per_s\": %.3f, \"peak_rss_bytes\": %d, "
                         + "\"alloc_bytes_per_token\": %.1f, \"warm_up_alloc_bytes_per_token\": %.1f, "
                         + "\"bandwidth_gb_s\": %.3f, \"bytes_per_token\": %d, "
-                        + "\"decode_efficiency\": %.4f}",
+                        + "\"decode_efficiency\": %.4f%s}",
                 Json.quote(r.model()), Json.quote(r.jdk()), Json.quote(r.species()), r.threads(), r.useKvCache(),
                 Json.quote(r.cacheType().name()), r.loadMillis(),
                 r.warmUpMillis(), prefill, ttft, r.coldPrefillTokensPerSecond(), r.decodeTokensPerSecond(), r.peakRssBytes(),
-                r.allocBytesPerToken(), r.warmUpAllocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency());
+                r.allocBytesPerToken(), r.warmUpAllocBytesPerToken(), r.bandwidthBytesPerSecond() / 1e9, r.bytesPerToken(), r.decodeEfficiency(),
+                vs == null ? "" : ", \"compare_to\": " + LlamaBenchComparison.json(vs));
     }
 }

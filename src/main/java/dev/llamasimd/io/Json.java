@@ -90,10 +90,37 @@ public final class Json {
      * {@code fileOffset}, with the message prefixed by {@code what}.
      */
     static Object parse(byte[] bytes, int off, int len, Path file, long fileOffset, String what) {
+        return parse(utf8(bytes, off, len, file, fileOffset, what), file, fileOffset, what);
+    }
+
+    /**
+     * The bytes of {@code file}, already read by the caller, as strict UTF-8.
+     *
+     * @throws ModelFormatException naming the file and the byte offset if they are not valid UTF-8
+     */
+    public static String utf8(byte[] bytes, Path file) {
+        return utf8(bytes, 0, bytes.length, file, 0, "");
+    }
+
+    /**
+     * Parses the whole text of {@code file}, read by the caller ({@link #utf8}).
+     *
+     * @throws ModelFormatException naming the file, the byte offset and the line and column if
+     *     the text is not valid JSON
+     */
+    public static Object parse(String text, Path file) {
+        return parse(text, file, 0, "");
+    }
+
+    private static String utf8(byte[] bytes, int off, int len, Path file, long fileOffset, String what) {
         String text = new String(bytes, off, len, StandardCharsets.UTF_8);
         if (text.indexOf('\uFFFD') >= 0) {
             requireUtf8(bytes, off, len, file, fileOffset, what);
         }
+        return text;
+    }
+
+    private static Object parse(String text, Path file, long fileOffset, String what) {
         try {
             return parse(text);
         } catch (JsonException e) {

@@ -135,6 +135,10 @@ class LlamaBenchComparisonTest {
         assertEquals("holds no llama-bench test", error(dir, "\n \n"));
         assertTrue(error(dir, "| model | size |\n| --- | --- |\n").startsWith("line 1 is not a llama-bench JSON test (-o json or -o jsonl): "));
         assertTrue(error(dir, "[{\"n_prompt\": 1,").startsWith("(at byte 16): invalid JSON: line 1, column 17: "), "a JSON syntax error gives its offset");
+        Path latin1 = dir.resolve("latin1.jsonl");
+        Files.write(latin1, "{\"model_filename\": \"caf\u00e9\"}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> LlamaBenchComparison.read(latin1));
+        assertEquals(latin1 + " (at byte 23): not valid UTF-8", e.getMessage(), "either format: bytes that are not UTF-8 give their offset");
     }
 
     private static String error(Path dir, String content) throws Exception {
