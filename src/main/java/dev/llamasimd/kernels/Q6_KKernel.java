@@ -16,6 +16,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K rows (super-blocks of 256 values in 210 bytes; see {@link Q6_KCodec}): a value is a low
@@ -23,13 +24,28 @@ import jdk.incubator.vector.VectorOperators;
  * 16-value group. Group {@code g} of a 128-value half takes the low ({@code g < 4}) or high
  * nibbles of 16 bytes of its {@code ql}, and bits {@code 2·(g/2)} of 16 bytes of its {@code qh}.
  * Values are built in int lanes (x86 has no byte shifts) and converted. Decode multiplies them
- * with the activations as they come, one half super-block per call of a small method (see
- * {@link Q4_KKernel}): each widened run of qh bytes serves four vectors and each of ql two, the
- * group scales are converted once per super-block, and two rows take their super-blocks in turn
- * (interleaving them in one body made C2 box vectors). Below 8 lanes it widens the row and
- * multiplies it as an array.
+ * with the activations as they come, two rows taking their super-blocks in turn (interleaving
+ * them in one body made C2 box vectors), the group scales converted once per super-block. At 16
+ * lanes a super-block's quants are unpacked as bytes first, 64 per vector operation, and each
+ * run of 16 widened from there (unpack16, columns16); at 8 lanes half a super-block per call of
+ * a small method (see {@link Q4_KKernel}), each widened run of qh bytes serving four vectors and
+ * each of ql two. Below 8 lanes it widens the row and multiplies it as an array.
  */
 final class Q6_KKernel extends SuperBlockKernel {
+    /** Where in the scratch buffer unpack16 leaves a super-block's quants (after both rows' scales). */
+    private static final int QUANTS = 160;
+    /*
+     * Constant species for the reinterpretations: reinterpretAsBytes() computes its species at
+     * run time, which C2 does not always fold, and then cannot bind the next call statically
+     * (and boxes; DecodeAllocationTest).
+     */
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B64 = I.withLanes(byte.class);
+    /** For selectFrom(first, second): the first 32 bytes of each of two vectors, and the last 32. */
+    private static final IntVector FIRST_HALVES = L == 16
+            ? IntVector.fromArray(I, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}, 0) : null;
+    private static final IntVector SECOND_HALVES = L == 16
+            ? IntVector.fromArray(I, new int[] {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}, 0) : null;
 
     Q6_KKernel() {
         super(GgmlType.Q6_K, new Q6_KCodec(), 112);
@@ -68,16 +84,18 @@ final class Q6_KKernel extends SuperBlockKernel {
 
     /**
      * Super-block {@code blk} of a row into the accumulators at acc[at..at+2L), its scales at
-     * acc[sc..sc+48): one small method per half (a whole super-block in one body was large enough
-     * for C2 to box vectors in some runs).
+     * acc[sc..sc+48) (16 of them at 16 lanes, with its quants at acc[QUANTS..QUANTS+64)): in small
+     * methods (a whole super-block in one body was large enough for C2 to box vectors in some
+     * runs).
      */
     @Override
     void superBlock(MemorySegment w, long blk, float[] x, int col, float[] acc, int at, int sc) {
-        scales(w, blk, acc, sc);
         if (L == 16) {
-            half16(w, blk, 0, x, col, acc, at, sc);
-            half16(w, blk, 1, x, col, acc, at, sc);
+            scales16(w, blk, acc, sc);
+            unpack16(w, blk, acc, QUANTS);
+            columns16(x, col, acc, at, sc, QUANTS);
         } else {
+            scales(w, blk, acc, sc);
             half8(w, blk, 0, x, col, acc, at, sc);
             half8(w, blk, 1, x, col, acc, at, sc);
         }
@@ -85,7 +103,7 @@ final class Q6_KKernel extends SuperBlockKernel {
 
     /**
      * The 16 group scales d·sc of a super-block to acc[at..at+16), −32 times them after, and a
-     * sixteenth of them after that (for quants kept 16 times too large, see half16: d·sc/16 is
+     * sixteenth of them after that (for quants kept 16 times too large, see half8: d·sc/16 is
      * exact, as d is at least 2⁻²⁴ and so d·sc/16 never subnormal).
      */
     private static void scales(MemorySegment w, long blk, float[] acc, int at) {
@@ -101,51 +119,109 @@ final class Q6_KKernel extends SuperBlockKernel {
     }
 
     /*
-     * half at 16 lanes: 16 bytes of qh and the two runs of 16 ql bytes they pair with, each
-     * widened once, give the four vectors at columns l, l + 32, l + 64 and l + 96 (l = 0 all go
-     * to a0, l = 16 to a1, in column order). The high nibbles stay where they are, with qh's bits
-     * moved up beside them: those quants are 16·q, multiplied by d·sc/16, which gives q·d·sc
-     * exactly (two shifts per four vectors instead of five). Scales at acc[sc..), see scales.
+     * At 16 lanes the super-block's 16 group scales d·sc go to acc[sc..sc+16) (scales16) and its
+     * 256 quants, minus 32, as bytes to acc[q..q+64) (unpack16); columns16 then widens each 16 of
+     * them once, from there. The quants are unpacked 64 to an int vector (int lanes, as x86 has no byte shifts; the masks
+     * drop what a shift brings in from the next byte). A half h of the super-block keeps the low
+     * bits of column l (l < 32) in the low nibble of ql[64h + l], of column 32 + l in that of
+     * ql[64h + 32 + l], of 64 + l and 96 + l in their high nibbles, and the two high bits of
+     * column 32i + l in bits 2i of qh[32h + l]. Pairing the first 32 ql bytes of both halves (and
+     * the last 32) puts them beside the 64 qh bytes, so that one vector of each serves both
+     * halves: vector i of the stored four holds columns [32i, 32i + 32) of half 0, then the same
+     * of half 1. 23 vector operations for 256 quants (19 as C2 merges and-or pairs), where widening
+     * each run of 16 bytes to ints before unpacking took 29 per 64. (q − 32)·d·sc is the codec's value, rounded once as before.
      */
-    private static void half16(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at, int sc) {
+    private static void scales16(MemorySegment w, long blk, float[] acc, int sc) {
+        ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, blk + 192, LE)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(Vec.f16(w, blk + 208)).intoArray(acc, sc);
+    }
+
+    private static void unpack16(MemorySegment w, long blk, float[] acc, int q) {
+        IntVector first = IntVector.fromMemorySegment(I, w, blk, LE);
+        IntVector second = IntVector.fromMemorySegment(I, w, blk + 64, LE);
+        IntVector qh = IntVector.fromMemorySegment(I, w, blk + 128, LE);
+        IntVector low = FIRST_HALVES.selectFrom(first, second);
+        IntVector high = SECOND_HALVES.selectFrom(first, second);
+        ((FloatVector) ((ByteVector) low.and(0x0f0f0f0f).or(qh.lanewise(VectorOperators.LSHL, 4).and(0x30303030))
+                .reinterpretShape(B64, 0)).sub((byte) 32).reinterpretShape(F, 0)).intoArray(acc, q);
+        ((FloatVector) ((ByteVector) high.and(0x0f0f0f0f).or(qh.lanewise(VectorOperators.LSHL, 2).and(0x30303030))
+                .reinterpretShape(B64, 0)).sub((byte) 32).reinterpretShape(F, 0)).intoArray(acc, q + 16);
+        ((FloatVector) ((ByteVector) low.lanewise(VectorOperators.LSHR, 4).and(0x0f0f0f0f).or(qh.and(0x30303030))
+                .reinterpretShape(B64, 0)).sub((byte) 32).reinterpretShape(F, 0)).intoArray(acc, q + 32);
+        ((FloatVector) ((ByteVector) high.lanewise(VectorOperators.LSHR, 4).and(0x0f0f0f0f)
+                .or(qh.lanewise(VectorOperators.LSHR, 2).and(0x30303030))
+                .reinterpretShape(B64, 0)).sub((byte) 32).reinterpretShape(F, 0)).intoArray(acc, q + 48);
+    }
+
+    /*
+     * The 16 column vectors of a super-block unpacked by unpack16 (column vector j, of half
+     * j / 8 and k = j mod 8, is bytes 32·(j / 8) + 16·(k mod 2) of stored vector k / 2), in
+     * column order: even ones to a0, odd ones to a1. Written out: as a loop C2 kept the index
+     * arithmetic and range checks of every step, 15 % slower.
+     */
+    private static void columns16(float[] x, int col, float[] acc, int at, int sc, int q) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
         FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
-        int g = sc + 8 * h;
-        for (int l = 0; l < 32; l += 16) {
-            long ql = blk + 64L * h + l;
-            IntVector lo = (IntVector) ByteVector.fromMemorySegment(B16, w, ql, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            IntVector hi = (IntVector) ByteVector.fromMemorySegment(B16, w, ql + 32, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            IntVector qh = (IntVector) ByteVector.fromMemorySegment(B16, w, blk + 128 + 32L * h + l, LE)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            IntVector up4 = qh.lanewise(VectorOperators.LSHL, 4);
-            IntVector up2 = qh.lanewise(VectorOperators.LSHL, 2);
-            int c = col + 128 * h + l;
-            int s = g + l / 16;
-            FloatVector acc0 = l == 0 ? a0 : a1;
-            acc0 = ((FloatVector) lo.and(0x0f).or(up4.and(0x30)).convert(VectorOperators.I2F, 0))
-                    .fma(acc[s], acc[s + 16]).fma(FloatVector.fromArray(F, x, c), acc0);
-            acc0 = ((FloatVector) hi.and(0x0f).or(up2.and(0x30)).convert(VectorOperators.I2F, 0))
-                    .fma(acc[s + 2], acc[s + 18]).fma(FloatVector.fromArray(F, x, c + 32), acc0);
-            acc0 = ((FloatVector) lo.and(0xf0).or(up4.and(0x300)).convert(VectorOperators.I2F, 0))
-                    .fma(acc[s + 36], acc[s + 20]).fma(FloatVector.fromArray(F, x, c + 64), acc0);
-            acc0 = ((FloatVector) hi.and(0xf0).or(up2.and(0x300)).convert(VectorOperators.I2F, 0))
-                    .fma(acc[s + 38], acc[s + 22]).fma(FloatVector.fromArray(F, x, c + 96), acc0);
-            if (l == 0) {
-                a0 = acc0;
-            } else {
-                a1 = acc0;
-            }
-        }
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 0).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 0]).fma(FloatVector.fromArray(F, x, col + 0), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 4).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 1]).fma(FloatVector.fromArray(F, x, col + 16), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 16).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 2]).fma(FloatVector.fromArray(F, x, col + 32), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 20).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 3]).fma(FloatVector.fromArray(F, x, col + 48), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 32).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 4]).fma(FloatVector.fromArray(F, x, col + 64), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 36).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 5]).fma(FloatVector.fromArray(F, x, col + 80), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 48).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 6]).fma(FloatVector.fromArray(F, x, col + 96), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 52).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 7]).fma(FloatVector.fromArray(F, x, col + 112), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 8).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 8]).fma(FloatVector.fromArray(F, x, col + 128), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 12).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 9]).fma(FloatVector.fromArray(F, x, col + 144), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 24).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 10]).fma(FloatVector.fromArray(F, x, col + 160), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 28).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 11]).fma(FloatVector.fromArray(F, x, col + 176), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 40).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 12]).fma(FloatVector.fromArray(F, x, col + 192), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 44).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 13]).fma(FloatVector.fromArray(F, x, col + 208), a1);
+        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 56).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 14]).fma(FloatVector.fromArray(F, x, col + 224), a0);
+        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 60).reinterpretShape(B16, 0)
+                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                .mul(acc[sc + 15]).fma(FloatVector.fromArray(F, x, col + 240), a1);
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
     }
 
     /*
-     * half16 at 8 lanes: a vector is 8 columns, so accumulator a0 takes the columns 16i + (0..8)
-     * and a1 16i + (8..16); the runs at byte p and p + 16 (p = 0 for a0, 8 for a1) are widened
-     * together and their eight vectors taken in column order.
+     * Half h of a super-block at 8 lanes: a vector is 8 columns, so accumulator a0 takes the
+     * columns 16i + (0..8) and a1 16i + (8..16). Each run of 8 ql or qh bytes is widened to ints
+     * once: the runs at byte p and p + 16 (p = 0 for a0, 8 for a1) give columns p, p + 16, ...,
+     * p + 112, taken in column order. The high nibbles stay where they are, with qh's bits moved
+     * up beside them: those quants are 16·q, multiplied by d·sc/16, which gives (q − 32)·d·sc
+     * exactly (two shifts per four vectors instead of five). Scales at acc[sc..), see scales.
      */
     private static void half8(MemorySegment w, long blk, int h, float[] x, int col, float[] acc, int at, int sc) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
