@@ -155,62 +155,46 @@ final class Q6_KKernel extends SuperBlockKernel {
     }
 
     /*
-     * The 16 column vectors of a super-block unpacked by unpack16 (column vector j, of half
-     * j / 8 and k = j mod 8, is bytes 32·(j / 8) + 16·(k mod 2) of stored vector k / 2), in
-     * column order: even ones to a0, odd ones to a1. Written out: as a loop C2 kept the index
-     * arithmetic and range checks of every step, 15 % slower.
+     * The 16 column vectors of a super-block unpacked by unpack16, in column order: even ones to
+     * a0, odd ones to a1. Column vector k of half h is bytes 32h + 16·(k mod 2) of stored vector
+     * k / 2, so at acc[q + 8h + 16·(k / 2) + 4·(k mod 2)]; its scale at acc[sc + 8h + k]. The
+     * eight of a half are written out (as a loop C2 kept the index arithmetic and range checks of
+     * every step, 15 % slower), the halves a loop: with all 16 written out C2 stopped inlining
+     * Vector API calls partway through the body in some runs (and the rest boxed their vectors;
+     * DecodeAllocationTest).
      */
     private static void columns16(float[] x, int col, float[] acc, int at, int sc, int q) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
         FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 0).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 0]).fma(FloatVector.fromArray(F, x, col + 0), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 4).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 1]).fma(FloatVector.fromArray(F, x, col + 16), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 16).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 2]).fma(FloatVector.fromArray(F, x, col + 32), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 20).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 3]).fma(FloatVector.fromArray(F, x, col + 48), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 32).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 4]).fma(FloatVector.fromArray(F, x, col + 64), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 36).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 5]).fma(FloatVector.fromArray(F, x, col + 80), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 48).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 6]).fma(FloatVector.fromArray(F, x, col + 96), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 52).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 7]).fma(FloatVector.fromArray(F, x, col + 112), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 8).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 8]).fma(FloatVector.fromArray(F, x, col + 128), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 12).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 9]).fma(FloatVector.fromArray(F, x, col + 144), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 24).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 10]).fma(FloatVector.fromArray(F, x, col + 160), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 28).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 11]).fma(FloatVector.fromArray(F, x, col + 176), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 40).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 12]).fma(FloatVector.fromArray(F, x, col + 192), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 44).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 13]).fma(FloatVector.fromArray(F, x, col + 208), a1);
-        a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 56).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 14]).fma(FloatVector.fromArray(F, x, col + 224), a0);
-        a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, q + 60).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
-                .mul(acc[sc + 15]).fma(FloatVector.fromArray(F, x, col + 240), a1);
+        for (int h = 0; h < 2; h++) {
+            int c = col + 128 * h;
+            int s = sc + 8 * h;
+            int b = q + 8 * h;
+            a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 0).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 0]).fma(FloatVector.fromArray(F, x, c + 0), a0);
+            a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 4).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 1]).fma(FloatVector.fromArray(F, x, c + 16), a1);
+            a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 16).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 2]).fma(FloatVector.fromArray(F, x, c + 32), a0);
+            a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 20).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 3]).fma(FloatVector.fromArray(F, x, c + 48), a1);
+            a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 32).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 4]).fma(FloatVector.fromArray(F, x, c + 64), a0);
+            a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 36).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 5]).fma(FloatVector.fromArray(F, x, c + 80), a1);
+            a0 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 48).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 6]).fma(FloatVector.fromArray(F, x, c + 96), a0);
+            a1 = ((FloatVector) ((IntVector) FloatVector.fromArray(F4, acc, b + 52).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2I, I, 0)).convert(VectorOperators.I2F, 0))
+                    .mul(acc[s + 7]).fma(FloatVector.fromArray(F, x, c + 112), a1);
+        }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
     }
