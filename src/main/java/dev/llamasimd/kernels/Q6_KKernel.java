@@ -121,15 +121,16 @@ final class Q6_KKernel extends SuperBlockKernel {
     /*
      * At 16 lanes the super-block's 16 group scales d·sc go to acc[sc..sc+16) (scales16) and its
      * 256 quants, minus 32, as bytes to acc[q..q+64) (unpack16); columns16 then widens each 16 of
-     * them once, from there. The quants are unpacked 64 to an int vector (int lanes, as x86 has no byte shifts; the masks
-     * drop what a shift brings in from the next byte). A half h of the super-block keeps the low
-     * bits of column l (l < 32) in the low nibble of ql[64h + l], of column 32 + l in that of
-     * ql[64h + 32 + l], of 64 + l and 96 + l in their high nibbles, and the two high bits of
-     * column 32i + l in bits 2i of qh[32h + l]. Pairing the first 32 ql bytes of both halves (and
-     * the last 32) puts them beside the 64 qh bytes, so that one vector of each serves both
-     * halves: vector i of the stored four holds columns [32i, 32i + 32) of half 0, then the same
-     * of half 1. 23 vector operations for 256 quants (19 as C2 merges and-or pairs), where widening
-     * each run of 16 bytes to ints before unpacking took 29 per 64. (q − 32)·d·sc is the codec's value, rounded once as before.
+     * them once, from there. The quants are unpacked 64 to an int vector (int lanes, as x86 has no
+     * byte shifts; the masks drop what a shift brings in from the next byte). A half h of the
+     * super-block keeps the low bits of column l (l < 32) in the low nibble of ql[64h + l], of
+     * column 32 + l in that of ql[64h + 32 + l], of 64 + l and 96 + l in their high nibbles, and
+     * the two high bits of column 32i + l in bits 2i of qh[32h + l]. Pairing the first 32 ql bytes
+     * of both halves (and the last 32) puts them beside the 64 qh bytes, so that one vector of each
+     * serves both halves: vector i of the stored four holds columns [32i, 32i + 32) of half 0, then
+     * the same of half 1. 23 vector operations for 256 quants (19 as C2 merges and-or pairs), where
+     * widening each run of 16 bytes to ints before unpacking took 29 per 64. (q − 32)·d·sc is the
+     * codec's value, rounded once as before.
      */
     private static void scales16(MemorySegment w, long blk, float[] acc, int sc) {
         ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B16, w, blk + 192, LE)
