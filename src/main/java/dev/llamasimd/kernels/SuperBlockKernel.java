@@ -9,9 +9,10 @@ import jdk.incubator.vector.FloatVector;
 /**
  * A K-quant kernel whose decode dot multiplies each 256-value super-block with the activations
  * as it unpacks it ({@link #superBlock}), where the vector width allows ({@link #fused}); else it
- * widens the row as its base does ({@link WidenedKernel#dot}). The scratch buffer holds the
- * two accumulators of a row at {@code [0, 2L)} (the second row's at {@code [2L, 4L)}) and the
- * super-block's unpacked scales after them, at {@code 64} (and {@code secondScales}).
+ * widens rows as its base does ({@link WidenedKernel#dot}, {@link WidenedKernel#dot2}). The
+ * scratch buffer holds the two accumulators of a row at {@code [0, 2L)} (the second row's at
+ * {@code [2L, 4L)}) and the super-block's unpacked scales after them, at {@code 64} (and
+ * {@code secondScales}).
  */
 abstract class SuperBlockKernel extends WidenedKernel {
     /**
@@ -55,8 +56,7 @@ abstract class SuperBlockKernel extends WidenedKernel {
     public final void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,
                            float[] y, int yA, int yB) {
         if (!fused()) {
-            y[yA] = super.dot(w, a, n, x, xOff, buf);
-            y[yB] = super.dot(w, b, n, x, xOff, buf);
+            super.dot2(w, a, b, n, x, xOff, buf, y, yA, yB);
             return;
         }
         int blockBytes = type().blockBytes;
