@@ -9,8 +9,8 @@ import jdk.incubator.vector.FloatVector;
 /**
  * A K-quant kernel whose decode dot multiplies each 256-value super-block with the activations
  * as it unpacks it ({@link #superBlock}), where the vector width allows ({@link #fused}); else it
- * widens rows as its base does ({@link WidenedKernel#dot}, {@link WidenedKernel#dot2}). The
- * scratch buffer holds the two accumulators of a row at {@code [0, 2L)} (the second row's at
+ * widens rows as its base does ({@link WidenedKernel#dot}, {@link WidenedKernel#dot2}). Fused,
+ * the scratch buffer holds the two accumulators of a row at {@code [0, 2L)} (the second row's at
  * {@code [2L, 4L)}) and the super-block's unpacked scales after them, at {@code 64} (and
  * {@code secondScales}).
  */

@@ -16,8 +16,9 @@ import jdk.incubator.vector.FloatVector;
  * vector width is too narrow to fuse it ({@link SuperBlockKernel}). Two rows ({@link #dot2})
  * take turns: {@link #CHUNK} values of one widened, the same of the other, both multiplied, the
  * accumulators kept in the buffer between chunks. Widening a whole row, then the other, kept one
- * stream from memory in flight at a time: on F16 the turns decode 6.8 → 9.2 tokens/s (synthetic
- * llama-3.2-1b, 2 threads; 256 values 8.7–9.0, 1024 7.8–8.0).
+ * stream from memory in flight at a time: on F16 the turns decode 6.3–6.9 → 7.5–8.4 tokens/s
+ * (synthetic llama-3.2-1b, 2 threads; in a sweep turns of 512 values 9.1–9.2, of 256 8.7–9.0, of
+ * 1024 7.8–8.0).
  */
 abstract class WidenedKernel implements TypeKernel {
     /** Values of each row widened at a turn. */
@@ -50,8 +51,9 @@ abstract class WidenedKernel implements TypeKernel {
     /**
      * Row a's accumulators at buf[0, 2L), row b's at [2L, 4L), the chunks widened after them (a
      * chunk is a whole number of blocks and of vector pairs, so each row's sum is {@link
-     * Vec#dot}'s order over its widened row, bit for bit); with less scratch than a 64-value
-     * chunk of each, one row after the other.
+     * Vec#dot}'s order over its widened row, bit for bit); with too little scratch for the 4L
+     * accumulators and a chunk of each row (64 values, or a block if that is longer), one row
+     * after the other.
      */
     @Override
     public void dot2(MemorySegment w, long a, long b, int n, float[] x, int xOff, float[] buf,

@@ -199,11 +199,14 @@ class KernelPropertiesTest {
 
     /**
      * A single token's dot product is the one fixed order of {@link Vec#dot} over the widened row,
-     * bit for bit, whether the kernel fuses widening and multiplying or not, alone or in a pair.
+     * bit for bit, whether the kernel fuses widening and multiplying or not, alone or in a pair,
+     * with scratch of exactly the row's length or more (a pair of widened rows takes turns of as
+     * many values as the scratch holds, up to {@link WidenedKernel#CHUNK}).
      */
     @Property(tries = 300)
     void singleTokenDotIsTheFixedOrderOverTheWidenedRow(@ForAll("types") GgmlType type,
-                                                        @ForAll @IntRange(min = 1, max = 800) int n,
+                                                        @ForAll @IntRange(min = 1, max = 1400) int n,
+                                                        @ForAll @IntRange(min = 0, max = 1200) int moreScratch,
                                                         @ForAll long seed) {
         int cols = cols(type, n);
         Random rnd = new Random(seed);
@@ -215,7 +218,7 @@ class KernelPropertiesTest {
             long rowBytes = type.bytesFor(cols);
             float[] row = new float[cols];
             float[] y = new float[2];
-            k.dot2(seg, 0, rowBytes, cols, x, 3, new float[cols], y, 0, 1);
+            k.dot2(seg, 0, rowBytes, cols, x, 3, new float[cols + moreScratch], y, 0, 1);
             for (int r = 0; r < 2; r++) {
                 k.decode(seg, r * rowBytes, cols, row, 0);
                 float expected = Vec.dot(row, 0, cols, x, 3);
