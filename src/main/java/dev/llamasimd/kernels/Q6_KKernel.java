@@ -158,52 +158,39 @@ final class Q6_KKernel extends SuperBlockKernel {
     /*
      * The 16 column vectors of a super-block unpacked by unpack16, in column order: even ones to
      * a0, odd ones to a1. Column vector k of half h is bytes 32h + 16·(k mod 2) of stored vector
-     * k / 2, so at acc[q + 8h + 16·(k / 2) + 4·(k mod 2)]; its scale at acc[sc + 8h + k]. All 16
-     * are written out: as a loop, or a loop over the halves, C2 kept index arithmetic and range
-     * checks in every step (10–15 % slower). What limits such a body is C2's cutoff for inlining
-     * the Vector API intrinsics, 40000 live nodes: past it the rest stay calls and box their
-     * vectors (DecodeAllocationTest). With B2I and I2F as two conversions the body peaked at
-     * 36–38 thousand (-XX:+LogCompilation) and crossed the cutoff in about one JVM in six; B2F is
-     * one conversion (the same vpmovsxbd and vcvtdq2ps), and the body peaks near 29 thousand. The
-     * scale is the multiply's first operand: the other way round C2 loaded most scales into a
-     * register and broadcast them from there (a shuffle-port operation each) where now it
-     * broadcasts each straight from memory (a load).
+     * k / 2, so at acc[q + 8h + 16·(k / 2) + 4·(k mod 2)]; its scale at acc[sc + 8h + k]. The
+     * eight of a half are written out (as a loop C2 kept the index arithmetic and range checks of
+     * every step, 15 % slower), the halves a loop: with all 16 written out (7 % faster end to end)
+     * C2 left a Vector API call of the last columns to the Java fallback in some runs, which boxes
+     * (DecodeAllocationTest: about one JVM in three, with B2I and I2F as two conversions or with
+     * B2F as one). B2F converts in one call (the same vpmovsxbd and vcvtdq2ps); with the scale as
+     * the multiply's first operand C2 broadcasts it straight from memory (the other way round it
+     * loaded most scales into a register and broadcast them on the shuffle port).
      */
     private static void columns16(float[] x, int col, float[] acc, int at, int sc, int q) {
         FloatVector a0 = FloatVector.fromArray(F, acc, at);
         FloatVector a1 = FloatVector.fromArray(F, acc, at + 16);
-        a0 = FloatVector.broadcast(F, acc[sc + 0]).mul(FloatVector.fromArray(F4, acc, q + 0).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 0), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 1]).mul(FloatVector.fromArray(F4, acc, q + 4).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 16), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 2]).mul(FloatVector.fromArray(F4, acc, q + 16).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 32), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 3]).mul(FloatVector.fromArray(F4, acc, q + 20).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 48), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 4]).mul(FloatVector.fromArray(F4, acc, q + 32).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 64), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 5]).mul(FloatVector.fromArray(F4, acc, q + 36).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 80), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 6]).mul(FloatVector.fromArray(F4, acc, q + 48).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 96), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 7]).mul(FloatVector.fromArray(F4, acc, q + 52).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 112), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 8]).mul(FloatVector.fromArray(F4, acc, q + 8).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 128), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 9]).mul(FloatVector.fromArray(F4, acc, q + 12).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 144), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 10]).mul(FloatVector.fromArray(F4, acc, q + 24).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 160), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 11]).mul(FloatVector.fromArray(F4, acc, q + 28).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 176), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 12]).mul(FloatVector.fromArray(F4, acc, q + 40).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 192), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 13]).mul(FloatVector.fromArray(F4, acc, q + 44).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 208), a1);
-        a0 = FloatVector.broadcast(F, acc[sc + 14]).mul(FloatVector.fromArray(F4, acc, q + 56).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 224), a0);
-        a1 = FloatVector.broadcast(F, acc[sc + 15]).mul(FloatVector.fromArray(F4, acc, q + 60).reinterpretShape(B16, 0)
-                .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, col + 240), a1);
+        for (int h = 0; h < 2; h++) {
+            int c = col + 128 * h;
+            int s = sc + 8 * h;
+            int b = q + 8 * h;
+            a0 = FloatVector.broadcast(F, acc[s + 0]).mul(FloatVector.fromArray(F4, acc, b + 0).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 0), a0);
+            a1 = FloatVector.broadcast(F, acc[s + 1]).mul(FloatVector.fromArray(F4, acc, b + 4).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 16), a1);
+            a0 = FloatVector.broadcast(F, acc[s + 2]).mul(FloatVector.fromArray(F4, acc, b + 16).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 32), a0);
+            a1 = FloatVector.broadcast(F, acc[s + 3]).mul(FloatVector.fromArray(F4, acc, b + 20).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 48), a1);
+            a0 = FloatVector.broadcast(F, acc[s + 4]).mul(FloatVector.fromArray(F4, acc, b + 32).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 64), a0);
+            a1 = FloatVector.broadcast(F, acc[s + 5]).mul(FloatVector.fromArray(F4, acc, b + 36).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 80), a1);
+            a0 = FloatVector.broadcast(F, acc[s + 6]).mul(FloatVector.fromArray(F4, acc, b + 48).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 96), a0);
+            a1 = FloatVector.broadcast(F, acc[s + 7]).mul(FloatVector.fromArray(F4, acc, b + 52).reinterpretShape(B16, 0)
+                    .convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, c + 112), a1);
+        }
         a0.intoArray(acc, at);
         a1.intoArray(acc, at + 16);
     }
