@@ -61,8 +61,7 @@ abstract class WidenedKernel implements TypeKernel {
         int unit = Math.max(64, type.blockSize);
         int chunk = Math.min(CHUNK, (buf.length - 4 * L) / 2 / unit * unit);
         if (chunk < unit) {
-            y[yA] = dot(w, a, n, x, xOff, buf);
-            y[yB] = dot(w, b, n, x, xOff, buf);
+            TypeKernel.super.dot2(w, a, b, n, x, xOff, buf, y, yA, yB);
             return;
         }
         int whole = n - n % (2 * L);
